@@ -1,0 +1,20 @@
+/** Public API of codecs/: event encoding and the `.rrlog` container (docs/log-format.md). */
+export { crc32 } from './crc32.js';
+export {
+  CLOCK_IDS,
+  decodeEvent,
+  encodeEvent,
+  EVENT_TAGS,
+  newEventCodecState,
+  resetEventCodecState,
+} from './event-codec.js';
+export type { EncodedEvent, EventCodecState } from './event-codec.js';
+export { decodeLogFooter, encodeLogFooter, readTrailer } from './log-footer.js';
+export type { ChunkIndexEntry, LogFooter } from './log-footer.js';
+export { decodeLogHeader, encodeLogHeader } from './log-header.js';
+export type { LogCompression, LogDevice, LogDisk, LogHeader } from './log-header.js';
+export { LOG_FORMAT_VERSION, MAX_CHUNK_BYTES } from './log-layout.js';
+export { LogReader } from './log-reader.js';
+export type { LogChunk, LogTruncation } from './log-reader.js';
+export { LogWriter } from './log-writer.js';
+export type { LogWriterOptions } from './log-writer.js';

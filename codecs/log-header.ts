@@ -1,0 +1,155 @@
+import { RrvmError } from '../src/engine/rrvm-error.js';
+import { crc32 } from './crc32.js';
+import { HEADER_PREFIX_BYTES, hex32, LOG_FORMAT_VERSION, LOG_MAGIC, MAX_MAP_BYTES } from './log-layout.js';
+import { packValue, unpackValue } from './msgpack.js';
+
+/** How chunk payloads are stored. */
+export type LogCompression = 'none' | 'deflate';
+
+/** A disk attached to the recorded machine; replay must start from the same base image. */
+export interface LogDisk {
+  /** Drive id as given on the command line. */
+  id: string;
+  /** SHA-256 of the base image, lowercase hex. */
+  baseSha256: string;
+  /** Size of the base image. */
+  bytes: number;
+}
+
+/** A device of the recorded machine: its kind plus whatever options replay needs to rebuild it. */
+export interface LogDevice {
+  kind: string;
+  [option: string]: string | number | boolean;
+}
+
+/** Everything replay needs to rebuild the recorded machine, plus provenance. */
+export interface LogHeader {
+  /** rrvm package version that wrote the log. */
+  rrvmVersion: string;
+  /** When recording started, ISO 8601. */
+  createdAt: string;
+  compression: LogCompression;
+  /** Instructions between CHECKPOINT events (0 = none). */
+  checkpointEvery: number;
+  ramBytes: number;
+  /** virtual_ns = (icount << icountShift) + bias. */
+  icountShift: number;
+  /** SHA-256 of the guest ELF, lowercase hex. */
+  elfSha256: string;
+  disks: LogDisk[];
+  devices: LogDevice[];
+}
+
+/**
+ * Header bytes: magic `RRVM`, u16 format version, u32 map length, the header as a MessagePack
+ * map, u32 CRC-32 of everything before it. Throws RrvmError `log.write` for an invalid header.
+ */
+export function encodeLogHeader(header: LogHeader): Uint8Array {
+  const checked = checkLogHeader(header);
+  if (typeof checked === 'string') throw new RrvmError('log.write', `invalid log header: ${checked}`);
+  const map = packValue(checked);
+  const out = new Uint8Array(HEADER_PREFIX_BYTES + map.length + 4);
+  const view = new DataView(out.buffer);
+  out.set(LOG_MAGIC, 0);
+  view.setUint16(4, LOG_FORMAT_VERSION, true);
+  view.setUint32(6, map.length, true);
+  out.set(map, HEADER_PREFIX_BYTES);
+  view.setUint32(HEADER_PREFIX_BYTES + map.length, crc32(out.subarray(0, HEADER_PREFIX_BYTES + map.length)), true);
+  return out;
+}
+
+/**
+ * Parses the header at the start of `file` (`name` labels errors). Returns it and the offset
+ * of the first byte after it. Throws RrvmError `log.magic`, `log.version` or `log.header`.
+ */
+export function decodeLogHeader(file: Uint8Array, name: string): { header: LogHeader; end: number } {
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  if (file.length < LOG_MAGIC.length || LOG_MAGIC.some((b, i) => file[i] !== b)) {
+    const found = Array.from(file.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+    throw new RrvmError('log.magic', `${name}: not an rrvm log (offset 0: expected magic "RRVM", found [${found}])`);
+  }
+  if (file.length < 6) throw headerError(name, `header truncated at offset 4 (file is ${file.length} bytes)`);
+  const version = view.getUint16(4, true);
+  if (version !== LOG_FORMAT_VERSION) {
+    throw new RrvmError(
+      'log.version',
+      `${name}: unsupported log format version ${version} (offset 4), this rrvm reads version ${LOG_FORMAT_VERSION}`,
+    );
+  }
+  if (file.length < HEADER_PREFIX_BYTES) {
+    throw headerError(name, `header truncated at offset 6 (file is ${file.length} bytes)`);
+  }
+  const mapBytes = view.getUint32(6, true);
+  const end = HEADER_PREFIX_BYTES + mapBytes + 4;
+  if (mapBytes > MAX_MAP_BYTES || end > file.length) {
+    throw headerError(name, `header length ${mapBytes} at offset 6 runs past the end of the file (${file.length} bytes)`);
+  }
+  const stored = view.getUint32(end - 4, true);
+  const actual = crc32(file.subarray(0, end - 4));
+  if (stored !== actual) {
+    throw headerError(name, `header CRC-32 mismatch at offset ${end - 4} (stored ${hex32(stored)}, computed ${hex32(actual)})`);
+  }
+  const map = unpackValue(file.subarray(HEADER_PREFIX_BYTES, end - 4), 'log.header', `${name}: header at offset 10`);
+  const header = checkLogHeader(map);
+  if (typeof header === 'string') throw headerError(name, `header at offset 10: ${header}`);
+  return { header, end };
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** A copy of `value` holding only the LogHeader fields, or a message saying what is wrong. */
+function checkLogHeader(value: unknown): LogHeader | string {
+  if (!isObject(value)) return 'not a map';
+  const { rrvmVersion, createdAt, compression, checkpointEvery, ramBytes, icountShift, elfSha256, disks, devices } =
+    value;
+  if (typeof rrvmVersion !== 'string') return 'rrvmVersion is not a string';
+  if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt))) return 'createdAt is not an ISO date';
+  if (compression !== 'none' && compression !== 'deflate') return `unknown compression ${String(compression)}`;
+  if (!isCount(checkpointEvery)) return 'checkpointEvery is not a non-negative integer';
+  if (!isCount(ramBytes)) return 'ramBytes is not a non-negative integer';
+  if (!isCount(icountShift) || icountShift > 30) return 'icountShift is not an integer in 0..30';
+  if (typeof elfSha256 !== 'string' || !SHA256_HEX.test(elfSha256)) return 'elfSha256 is not 64 lowercase hex digits';
+  if (!Array.isArray(disks)) return 'disks is not an array';
+  const diskCopies: LogDisk[] = [];
+  for (const disk of disks as unknown[]) {
+    if (!isObject(disk) || typeof disk.id !== 'string' || typeof disk.baseSha256 !== 'string') return 'bad disk entry';
+    if (!SHA256_HEX.test(disk.baseSha256) || !isCount(disk.bytes)) return `bad disk entry ${disk.id}`;
+    diskCopies.push({ id: disk.id, baseSha256: disk.baseSha256, bytes: disk.bytes });
+  }
+  if (!Array.isArray(devices)) return 'devices is not an array';
+  const deviceCopies: LogDevice[] = [];
+  for (const device of devices as unknown[]) {
+    if (!isObject(device) || typeof device.kind !== 'string') return 'bad device entry';
+    const copy: LogDevice = { kind: device.kind };
+    for (const [key, option] of Object.entries(device)) {
+      if (typeof option !== 'string' && typeof option !== 'boolean' && typeof option !== 'number') {
+        return `device ${device.kind}: option ${key} is not a string, number or boolean`;
+      }
+      copy[key] = option;
+    }
+    deviceCopies.push(copy);
+  }
+  return {
+    rrvmVersion,
+    createdAt,
+    compression,
+    checkpointEvery,
+    ramBytes,
+    icountShift,
+    elfSha256,
+    disks: diskCopies,
+    devices: deviceCopies,
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function headerError(name: string, message: string): RrvmError {
+  return new RrvmError('log.header', `${name}: ${message}`);
+}

@@ -1,0 +1,215 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { Icount, RrEvent } from '../src/engine/event.js';
+import { RrvmError } from '../src/engine/rrvm-error.js';
+import { encodeEvent, newEventCodecState, resetEventCodecState } from './event-codec.js';
+import type { EncodedEvent } from './event-codec.js';
+import { encodeChunk } from './log-chunk.js';
+import { encodeLogFooter, zeroPerKind } from './log-footer.js';
+import type { ChunkIndexEntry, LogFooter } from './log-footer.js';
+import { encodeLogHeader } from './log-header.js';
+import type { LogHeader } from './log-header.js';
+import { CHUNK_FRAME_BYTES, MAX_CHUNK_BYTES } from './log-layout.js';
+import { packView } from './msgpack.js';
+
+/** Tuning of a LogWriter. */
+export interface LogWriterOptions {
+  /** A chunk is written when this many events are buffered (default 4096). */
+  eventsPerChunk?: number;
+  /** ... or when the buffered events take this many bytes (default 1 MiB, at most 16 MiB). */
+  chunkBytes?: number;
+}
+
+// Bounds that keep every chunk, even deflated (which can grow a little), within MAX_CHUNK_BYTES:
+// buffered bytes stay below chunkBytes before one more event is added.
+const MAX_EVENT_BYTES = MAX_CHUNK_BYTES / 4;
+const MAX_BUFFERED_BYTES = MAX_CHUNK_BYTES / 4;
+
+// Room before the buffered events for the chunk frame and the MessagePack array header (≤ 5 bytes).
+const HEADROOM = CHUNK_FRAME_BYTES + 5;
+
+/**
+ * Writes an `.rrlog` synchronously: the header at open, a chunk per flush, END plus footer at close.
+ * A kill at any moment leaves the header and every chunk flushed so far readable.
+ */
+export class LogWriter {
+  private readonly state = newEventCodecState();
+  private readonly counts = zeroPerKind();
+  private readonly bytes = zeroPerKind();
+  private readonly index: ChunkIndexEntry[] = [];
+  private readonly eventsPerChunk: number;
+  private readonly chunkBytes: number;
+  private buffer = new Uint8Array(64 * 1024);
+  private bufferedBytes = 0;
+  private buffered = 0;
+  private chunkFirstIcount: Icount = 0;
+  private chunkFirstSeq = 0;
+  private lastIcount: Icount = 0;
+  private offset: number;
+  private closed = false;
+
+  private constructor(
+    private readonly fd: number,
+    private readonly ownsFd: boolean,
+    private readonly name: string,
+    /** The header written at the start of the log. */
+    readonly header: LogHeader,
+    headerBytes: number,
+    options: LogWriterOptions,
+  ) {
+    this.offset = headerBytes;
+    this.eventsPerChunk = Math.max(1, options.eventsPerChunk ?? 4096);
+    this.chunkBytes = Math.min(MAX_BUFFERED_BYTES, Math.max(1, options.chunkBytes ?? 1024 * 1024));
+  }
+
+  /**
+   * Creates (truncating) the log at `target` — a path, or a file descriptor of a fresh file the
+   * caller keeps owning — and writes the header. Throws RrvmError `log.write`.
+   */
+  static open(target: string | number, header: LogHeader, options: LogWriterOptions = {}): LogWriter {
+    const headerBytes = encodeLogHeader(header);
+    const name = typeof target === 'string' ? target : `fd ${target}`;
+    let fd: number;
+    try {
+      fd = typeof target === 'string' ? openSync(target, 'w') : target;
+    } catch (error) {
+      throw writeError(name, error);
+    }
+    const writer = new LogWriter(fd, typeof target === 'string', name, header, headerBytes.length, options);
+    writer.write(headerBytes);
+    return writer;
+  }
+
+  /** Events appended so far (END included once closed). */
+  get eventCount(): number {
+    return this.state.seq;
+  }
+
+  /** Bytes written to the file so far. */
+  get bytesWritten(): number {
+    return this.offset;
+  }
+
+  /** Events buffered and not yet in a chunk. */
+  get pendingEvents(): number {
+    return this.buffered;
+  }
+
+  /**
+   * Buffers `e` (its `seq` is not stored: readers number events 0, 1, 2, … in order) and writes a
+   * chunk when the buffer is full. icount must not decrease. END goes through close().
+   */
+  append(e: RrEvent): void {
+    this.assertOpen();
+    if (e.kind === 'END') throw new RrvmError('log.write', `${this.name}: END is written by close(), not append()`);
+    this.add(e);
+    if (this.buffered >= this.eventsPerChunk || this.bufferedBytes >= this.chunkBytes) this.flush();
+  }
+
+  /** Writes the buffered events as one chunk (nothing when none are buffered). */
+  flush(): void {
+    this.assertOpen();
+    if (this.buffered === 0) return;
+    const n = this.buffered;
+    const headerBytes = n < 16 ? 1 : n < 0x10000 ? 3 : 5;
+    const start = HEADROOM - headerBytes;
+    const view = new DataView(this.buffer.buffer);
+    // MessagePack array header (fixarray / array 16 / array 32), big-endian as MessagePack is.
+    if (headerBytes === 1) this.buffer[start] = 0x90 | n;
+    else if (headerBytes === 3) {
+      this.buffer[start] = 0xdc;
+      view.setUint16(start + 1, n);
+    } else {
+      this.buffer[start] = 0xdd;
+      view.setUint32(start + 1, n);
+    }
+    const events = this.buffer.subarray(start, HEADROOM + this.bufferedBytes);
+    const frame = encodeChunk(events, this.header.compression);
+    const entry = { offset: this.offset, firstIcount: this.chunkFirstIcount, firstSeq: this.chunkFirstSeq };
+    this.write(frame);
+    this.index.push(entry);
+    this.buffered = 0;
+    this.bufferedBytes = 0;
+    resetEventCodecState(this.state);
+  }
+
+  /**
+   * Appends END at `end.icount`, writes the last chunk, the footer and the trailer, and closes
+   * the file if this writer opened it. Returns the footer.
+   */
+  close(end: { icount: Icount }): LogFooter {
+    this.assertOpen();
+    this.add({ kind: 'END', icount: end.icount, seq: this.state.seq });
+    this.flush();
+    const footer: LogFooter = {
+      endIcount: end.icount,
+      eventCount: this.state.seq,
+      counts: { ...this.counts },
+      bytes: { ...this.bytes },
+      index: this.index.slice(),
+    };
+    this.write(encodeLogFooter(footer, this.offset));
+    this.closed = true;
+    if (this.ownsFd) {
+      try {
+        closeSync(this.fd);
+      } catch (error) {
+        throw writeError(this.name, error);
+      }
+    }
+    return footer;
+  }
+
+  private add(e: RrEvent): void {
+    if (!(e.icount >= this.lastIcount)) {
+      throw new RrvmError('log.write', `${this.name}: ${e.kind} at icount ${e.icount} follows icount ${this.lastIcount}`);
+    }
+    const seq = this.state.seq;
+    const encoded: EncodedEvent = encodeEvent(e, this.state);
+    const packed = packView(encoded);
+    if (packed.length > MAX_EVENT_BYTES) {
+      // The codec state already moved on; the writer cannot continue consistently.
+      this.closed = true;
+      throw new RrvmError('log.write', `${this.name}: a ${packed.length}-byte ${e.kind} event cannot fit in a chunk`);
+    }
+    if (this.buffered === 0) {
+      this.chunkFirstIcount = e.icount;
+      this.chunkFirstSeq = seq;
+    }
+    this.reserve(packed.length);
+    this.buffer.set(packed, HEADROOM + this.bufferedBytes);
+    this.bufferedBytes += packed.length;
+    this.buffered++;
+    this.lastIcount = e.icount;
+    this.counts[e.kind]++;
+    this.bytes[e.kind] += packed.length;
+  }
+
+  private reserve(more: number): void {
+    const needed = HEADROOM + this.bufferedBytes + more;
+    if (needed <= this.buffer.length) return;
+    let size = this.buffer.length * 2;
+    while (size < needed) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.buffer.subarray(0, HEADROOM + this.bufferedBytes));
+    this.buffer = grown;
+  }
+
+  private write(bytes: Uint8Array): void {
+    try {
+      let done = 0;
+      while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);
+    } catch (error) {
+      this.closed = true;
+      throw writeError(this.name, error);
+    }
+    this.offset += bytes.length;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new RrvmError('log.write', `${this.name}: log writer is closed`);
+  }
+}
+
+function writeError(name: string, error: unknown): RrvmError {
+  return new RrvmError('log.write', `cannot write ${name}: ${error instanceof Error ? error.message : String(error)}`);
+}

@@ -1,0 +1,39 @@
+import type { StopReason } from '../engine/session.js';
+
+/** Process exit statuses of every `rrvm` command (DESIGN §9). */
+export const ExitStatus = {
+  OK: 0,
+  USAGE_OR_INPUT: 1,
+  GUEST_FAILURE: 2,
+  DIVERGENCE: 3,
+  LIMIT: 4,
+} as const;
+
+/** The exit status and the one-line stderr message (or null) for how a session ended. */
+export function describeStop(stop: StopReason, icount: number): { status: number; message: string | null } {
+  const hex = (v: number): string => '0x' + (v >>> 0).toString(16).padStart(8, '0');
+  switch (stop.kind) {
+    case 'limit':
+      return { status: ExitStatus.LIMIT, message: `stopped after ${icount} instructions (--max-insns) before the guest finished` };
+    case 'idle':
+      return { status: ExitStatus.USAGE_OR_INPUT, message: `guest waits for an interrupt that can never arrive (WFI with no timer armed and no input left) at icount ${icount}` };
+    case 'shutdown':
+      return { status: ExitStatus.OK, message: `stopped at icount ${icount}: ${stop.reason}` };
+    case 'halt': {
+      const h = stop.halt;
+      switch (h.kind) {
+        case 'pass':
+          return { status: ExitStatus.OK, message: null };
+        case 'fail':
+          return { status: ExitStatus.GUEST_FAILURE, message: `guest reported failure, code ${h.code}` };
+        case 'reset':
+          return { status: ExitStatus.OK, message: `guest requested a board reset at icount ${icount}; rrvm stops there (reset is not emulated)` };
+        case 'trap-storm':
+          return {
+            status: ExitStatus.USAGE_OR_INPUT,
+            message: `trap storm: the instruction at pc ${hex(h.pc)} faults (mcause ${h.mcause}) and mtvec points at it, so the guest can never make progress (icount ${icount})`,
+          };
+      }
+    }
+  }
+}

@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { RrvmError } from '../engine/rrvm-error.js';
+import { parseElf } from '../machine/elf-loader.js';
+import type { ElfImage } from '../machine/elf-image.js';
+import { MemoryMap } from '../machine/memory-map.js';
+
+/** Reads a file for a command, turning a host error into a one-line `input.read` error. */
+export function readInputFile(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new RrvmError('input.read', `cannot read ${what} '${path}': ${reason}`);
+  }
+}
+
+/** Reads and parses a guest ELF for a machine with `ramBytes` of RAM; errors name the file. */
+export function loadGuest(path: string, ramBytes: number): { bytes: Buffer; image: ElfImage } {
+  const bytes = readInputFile(path, 'guest ELF');
+  try {
+    return { bytes, image: parseElf(bytes, MemoryMap.RAM, ramBytes) };
+  } catch (err) {
+    if (err instanceof RrvmError) throw new RrvmError(err.code, `${path}: ${err.message}`);
+    throw err;
+  }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+import { setFlagsFromString } from 'node:v8';
+import { CommanderError } from 'commander';
+import { RrvmError } from '../engine/rrvm-error.js';
+import { ExitStatus } from './exit-status.js';
+import { createProgram } from './program.js';
+
+// A long-running dispatch loop is bimodal under on-stack replacement (PERF-NOTES): turn it off.
+setFlagsFromString('--no-use-osr');
+
+/** Runs the CLI and maps every failure to a one-line message and an exit status, in one place. */
+async function main(argv: string[]): Promise<number> {
+  try {
+    await createProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitStatus.OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? ExitStatus.OK : ExitStatus.USAGE_OR_INPUT;
+    }
+    if (err instanceof RrvmError) {
+      process.stderr.write(`rrvm: ${err.message}\n`);
+      return err.exitCode;
+    }
+    const detail = process.env.RRVM_DEBUG ? (err as Error).stack : (err as Error).message;
+    process.stderr.write(`rrvm: internal error: ${detail} (set RRVM_DEBUG=1 for a stack trace)\n`);
+    return 70;
+  }
+}
+
+process.exit(await main(process.argv));

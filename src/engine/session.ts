@@ -1,0 +1,94 @@
+import { performance } from 'node:perf_hooks';
+import { setImmediate as yieldToHost } from 'node:timers/promises';
+import type { ElfImage } from '../machine/elf-image.js';
+import type { HaltReason } from '../machine/halt-reason.js';
+import { Machine, type MachineConfig } from '../machine/machine.js';
+import type { SessionMode } from './session-mode.js';
+
+/** Instructions per CPU call: short slices keep V8's dispatch loop fast (PERF-NOTES). */
+export const SLICE_ICOUNT = 65_536;
+
+/** Why a session ended. */
+export type StopReason =
+  | { kind: 'halt'; halt: HaltReason }
+  | { kind: 'limit' }
+  | { kind: 'idle' }
+  | { kind: 'shutdown'; reason: string };
+
+/** The outcome of a session. */
+export interface SessionResult {
+  stop: StopReason;
+  icount: number;
+  hostMs: number;
+}
+
+/** Options common to every mode. */
+export interface SessionOptions {
+  config: MachineConfig;
+  /** Stop after this many instructions (Infinity for no bound). */
+  maxInsns: number;
+  /** Receives console output, once per slice. */
+  onConsole: (bytes: Uint8Array) => void;
+  /** Instructions per slice (tests vary it; the result must not depend on it). */
+  sliceIcount?: number;
+}
+
+/**
+ * Drives a machine through slices: run to the next stop, flush console output, apply input
+ * at the checkpoint, handle idling, and yield to the host event loop now and then.
+ */
+export class Session {
+  readonly machine: Machine;
+
+  constructor(
+    image: ElfImage,
+    private readonly mode: SessionMode,
+    private readonly options: SessionOptions,
+  ) {
+    this.machine = new Machine(options.config, mode.ports);
+    this.machine.load(image);
+  }
+
+  /** Runs until the guest halts, the bound is reached, the host asks to stop, or the guest idles forever. */
+  async run(): Promise<SessionResult> {
+    const start = performance.now();
+    const stop = await this.loop();
+    this.flushConsole();
+    return { stop, icount: this.machine.icount, hostMs: performance.now() - start };
+  }
+
+  private async loop(): Promise<StopReason> {
+    const { machine, mode, options } = this;
+    const slice = options.sliceIcount ?? SLICE_ICOUNT;
+    let lastYield = performance.now();
+    for (;;) {
+      if (machine.halted !== null) return { kind: 'halt', halt: machine.halted };
+      const shutdown = mode.shutdownRequested();
+      if (shutdown !== null) return { kind: 'shutdown', reason: shutdown };
+      const icount = machine.icount;
+      if (icount >= options.maxInsns) return { kind: 'limit' };
+      machine.run(Math.min(icount + slice, options.maxInsns, mode.limitFor(icount)));
+      this.flushConsole();
+      if (machine.halted !== null) continue;
+      mode.checkpoint(machine);
+      const cpu = machine.cpu;
+      if (cpu.waiting && (cpu.mip & cpu.mie) === 0) {
+        const ns = await mode.idle(machine);
+        if (ns === null) return { kind: 'idle' };
+        if (ns > 0) machine.warp(ns);
+        lastYield = performance.now();
+        continue;
+      }
+      const now = performance.now();
+      if (now - lastYield >= (mode.interactive ? 1 : 20)) {
+        await yieldToHost();
+        lastYield = performance.now();
+      }
+    }
+  }
+
+  private flushConsole(): void {
+    const out = this.machine.takeConsoleOutput();
+    if (out.length > 0) this.options.onConsole(out);
+  }
+}

@@ -1,0 +1,520 @@
+import type { Bus } from '../bus.js';
+import { ChunkFlag, CHUNK_SHIFT, type Ram } from '../ram.js';
+import type { VirtualClock } from '../virtual-clock.js';
+import type { HaltSink } from '../halt-reason.js';
+import { decode16, decode32, packDecoded, type Decoded } from './decode.js';
+import { Op } from './op.js';
+import { Exception, Priv } from './trap-cause.js';
+import { execCold } from './cold-ops.js';
+import { raiseException, takePendingInterrupt } from './trap.js';
+
+/** XOR with this turns a physical address into a RAM offset (RAM is at 0x8000_0000). */
+const RAM_BASE_XOR = -0x8000_0000;
+
+/** High 32 bits of the unsigned 64-bit product of two 32-bit values. */
+function mulhu(a: number, b: number): number {
+  const a0 = a & 0xffff;
+  const a1 = a >>> 16;
+  const b0 = b & 0xffff;
+  const b1 = b >>> 16;
+  const mid1 = a1 * b0;
+  const mid2 = a0 * b1;
+  const carry = (((a0 * b0) >>> 16) + (mid1 & 0xffff) + (mid2 & 0xffff)) >>> 16;
+  return (a1 * b1 + (mid1 >>> 16) + (mid2 >>> 16) + carry) | 0;
+}
+
+/**
+ * One RV32IMAC hart: registers, CSR state and the hot interpreter loop over a predecode
+ * cache of RAM. Cold work (CSRs, traps, atomics, MMIO) lives in cold-ops.ts and trap.ts.
+ */
+export class Cpu {
+  /** x0..x31, plus x32: a sink that absorbs writes to x0. */
+  readonly x = new Int32Array(33);
+  /** Program counter (int32; compare with `>>> 0`). */
+  pc = 0;
+  /** Instructions executed since reset (an instruction that traps counts). */
+  icount = 0;
+  /** Current privilege level (`Priv`). */
+  priv: number = Priv.M;
+
+  // Machine-mode CSR state (privileged spec chapter 3).
+  mstatus = 0;
+  mie = 0;
+  /** Interrupt-pending bits; M-level bits are driven by the CLINT and PLIC through `setPin`. */
+  mip = 0;
+  mtvec = 0;
+  mscratch = 0;
+  mepc = 0;
+  mcause = 0;
+  mtval = 0;
+  mcounteren = 0;
+  /** minstret = icount + instretOffset (writes to minstret move the offset). */
+  instretOffset = 0;
+  /** mcycle = icount + cycleOffset. */
+  cycleOffset = 0;
+  readonly pmpcfg = new Int32Array(4);
+  readonly pmpaddr = new Int32Array(16);
+
+  /** LR/SC reservation: address, or -1 when none. */
+  reservation = -1;
+  /** True after WFI while no enabled interrupt is pending. */
+  waiting = false;
+  /** Set by the trap code when the current instruction raised an exception. */
+  excepted = false;
+  /** The icount at which `run` returns; lowered to end a slice early. */
+  sliceLimit = 0;
+
+  /** Predecoded instruction per RAM halfword (0 = not decoded), see decode.ts for the packing. */
+  private readonly decodedWord: Int32Array;
+  /** Immediate of each predecoded instruction. */
+  private readonly decodedImm: Int32Array;
+  private readonly scratch: Decoded = { op: Op.UNDECODED, rd: 0, rs1: 0, rs2: 0, imm: 0, length: 4 };
+
+  constructor(
+    readonly ram: Ram,
+    readonly bus: Bus,
+    readonly clock: VirtualClock,
+    readonly halt: HaltSink,
+  ) {
+    this.decodedWord = new Int32Array(ram.bytes >>> 1);
+    this.decodedImm = new Int32Array(ram.bytes >>> 1);
+  }
+
+  /** Sets or clears one `mip` bit (an interrupt line from the CLINT or PLIC). */
+  setPin(bit: number, level: boolean): void {
+    this.mip = level ? this.mip | (1 << bit) : this.mip & ~(1 << bit);
+  }
+
+  /** Ends the current slice after the instruction being executed. */
+  endSlice(): void {
+    this.sliceLimit = this.icount + 1;
+  }
+
+  /** Forgets every predecoded instruction in the 64-byte chunks covering `[offset, offset+size)`. */
+  invalidateCode(offset: number, size: number): void {
+    const flags = this.ram.chunkFlags;
+    const last = (offset + size - 1) >>> CHUNK_SHIFT;
+    for (let chunk = offset >>> CHUNK_SHIFT; chunk <= last; chunk++) {
+      if ((flags[chunk]! & ChunkFlag.CODE) === 0) continue;
+      flags[chunk]! &= ~ChunkFlag.CODE;
+      // A 32-bit instruction starting in the previous chunk's last halfword also covers this one.
+      const first = Math.max(0, (chunk << (CHUNK_SHIFT - 1)) - 1);
+      this.decodedWord.fill(0, first, (chunk + 1) << (CHUNK_SHIFT - 1));
+    }
+  }
+
+  /** Decodes the instruction at RAM offset `off` into the cache; returns the packed word. */
+  private decodeAt(off: number): number {
+    const ram = this.ram;
+    const low = ram.u16[off >>> 1]!;
+    const d = this.scratch;
+    if ((low & 3) !== 3) decode16(low, d);
+    else if (off + 4 > ram.bytes) return 0; // a 32-bit instruction running off the end of RAM
+    else decode32((low | (ram.u16[(off >>> 1) + 1]! << 16)) | 0, d);
+    const w = packDecoded(d);
+    this.decodedWord[off >>> 1] = w;
+    this.decodedImm[off >>> 1] = d.imm;
+    ram.chunkFlags[off >>> CHUNK_SHIFT]! |= ChunkFlag.CODE;
+    ram.chunkFlags[(off + d.length - 1) >>> CHUNK_SHIFT]! |= ChunkFlag.CODE;
+    return w;
+  }
+
+  /** Load through the bus (MMIO, misaligned or out of RAM); on a fault raises the exception. */
+  private loadSlow(addr: number, size: 1 | 2 | 4): number {
+    const bus = this.bus;
+    const v = bus.read(addr, size);
+    if (bus.faulted) {
+      bus.faulted = false;
+      raiseException(this, Exception.LOAD_ACCESS_FAULT, addr);
+    }
+    return v;
+  }
+
+  /** Store through the bus (MMIO, misaligned or out of RAM); on a fault raises the exception. */
+  private storeSlow(addr: number, size: 1 | 2 | 4, value: number): void {
+    const bus = this.bus;
+    bus.write(addr, size, value);
+    if (bus.faulted) {
+      bus.faulted = false;
+      raiseException(this, Exception.STORE_ACCESS_FAULT, addr);
+    }
+  }
+
+  /**
+   * Executes instructions until `icount` reaches `limitIcount` exactly, or earlier when the
+   * slice is ended (an MMIO store, WFI, a halt). Takes a pending enabled interrupt first.
+   */
+  run(limitIcount: number): void {
+    this.sliceLimit = limitIcount;
+    if (this.waiting) {
+      if ((this.mip & this.mie) === 0) return;
+      this.waiting = false;
+    }
+    takePendingInterrupt(this);
+    const x = this.x;
+    const words = this.decodedWord;
+    const imms = this.decodedImm;
+    const ram = this.ram;
+    const u8 = ram.u8;
+    const i8 = ram.i8;
+    const u16 = ram.u16;
+    const i16 = ram.i16;
+    const i32 = ram.i32;
+    const flags = ram.chunkFlags;
+    const ramBytes = ram.bytes;
+    let pc = this.pc | 0;
+    let ic = this.icount;
+    let limit = this.sliceLimit;
+    for (; ic < limit; ic++) {
+      const off = pc ^ RAM_BASE_XOR;
+      if (off >>> 0 >= ramBytes) {
+        this.icount = ic;
+        raiseException(this, Exception.INSTRUCTION_ACCESS_FAULT, pc);
+        pc = this.pc;
+        limit = this.sliceLimit;
+        continue;
+      }
+      const slot = off >> 1;
+      let w = words[slot]!;
+      if (w === 0) {
+        w = this.decodeAt(off);
+        if (w === 0) {
+          this.icount = ic;
+          raiseException(this, Exception.INSTRUCTION_ACCESS_FAULT, pc);
+          pc = this.pc;
+          limit = this.sliceLimit;
+          continue;
+        }
+      }
+      const imm = imms[slot]!;
+      switch (w & 0xff) {
+        case Op.LUI:
+          x[(w >> 8) & 63] = imm;
+          break;
+        case Op.AUIPC:
+          x[(w >> 8) & 63] = pc + imm;
+          break;
+        case Op.JAL:
+          x[(w >> 8) & 63] = pc + (w >>> 24);
+          pc = (pc + imm) | 0;
+          continue;
+        case Op.JALR: {
+          const target = (x[(w >> 14) & 31]! + imm) & ~1;
+          x[(w >> 8) & 63] = pc + (w >>> 24);
+          pc = target;
+          continue;
+        }
+        case Op.BEQ:
+          if (x[(w >> 14) & 31] === x[(w >> 19) & 31]) {
+            pc = (pc + imm) | 0;
+            continue;
+          }
+          break;
+        case Op.BNE:
+          if (x[(w >> 14) & 31] !== x[(w >> 19) & 31]) {
+            pc = (pc + imm) | 0;
+            continue;
+          }
+          break;
+        case Op.BLT:
+          if (x[(w >> 14) & 31]! < x[(w >> 19) & 31]!) {
+            pc = (pc + imm) | 0;
+            continue;
+          }
+          break;
+        case Op.BGE:
+          if (x[(w >> 14) & 31]! >= x[(w >> 19) & 31]!) {
+            pc = (pc + imm) | 0;
+            continue;
+          }
+          break;
+        case Op.BLTU:
+          if (x[(w >> 14) & 31]! >>> 0 < x[(w >> 19) & 31]! >>> 0) {
+            pc = (pc + imm) | 0;
+            continue;
+          }
+          break;
+        case Op.BGEU:
+          if (x[(w >> 14) & 31]! >>> 0 >= x[(w >> 19) & 31]! >>> 0) {
+            pc = (pc + imm) | 0;
+            continue;
+          }
+          break;
+        case Op.LB: {
+          const a = (x[(w >> 14) & 31]! + imm) | 0;
+          const o = a ^ RAM_BASE_XOR;
+          if (o >>> 0 < ramBytes) x[(w >> 8) & 63] = i8[o]!;
+          else {
+            this.pc = pc;
+            this.icount = ic;
+            const v = this.loadSlow(a, 1);
+            if (this.excepted) {
+              this.excepted = false;
+              pc = this.pc;
+              limit = this.sliceLimit;
+              continue;
+            }
+            x[(w >> 8) & 63] = (v << 24) >> 24;
+          }
+          break;
+        }
+        case Op.LBU: {
+          const a = (x[(w >> 14) & 31]! + imm) | 0;
+          const o = a ^ RAM_BASE_XOR;
+          if (o >>> 0 < ramBytes) x[(w >> 8) & 63] = u8[o]!;
+          else {
+            this.pc = pc;
+            this.icount = ic;
+            const v = this.loadSlow(a, 1);
+            if (this.excepted) {
+              this.excepted = false;
+              pc = this.pc;
+              limit = this.sliceLimit;
+              continue;
+            }
+            x[(w >> 8) & 63] = v;
+          }
+          break;
+        }
+        case Op.LH: {
+          const a = (x[(w >> 14) & 31]! + imm) | 0;
+          const o = a ^ RAM_BASE_XOR;
+          if (o >>> 0 < ramBytes && (o & 1) === 0) x[(w >> 8) & 63] = i16[o >> 1]!;
+          else {
+            this.pc = pc;
+            this.icount = ic;
+            const v = this.loadSlow(a, 2);
+            if (this.excepted) {
+              this.excepted = false;
+              pc = this.pc;
+              limit = this.sliceLimit;
+              continue;
+            }
+            x[(w >> 8) & 63] = (v << 16) >> 16;
+          }
+          break;
+        }
+        case Op.LHU: {
+          const a = (x[(w >> 14) & 31]! + imm) | 0;
+          const o = a ^ RAM_BASE_XOR;
+          if (o >>> 0 < ramBytes && (o & 1) === 0) x[(w >> 8) & 63] = u16[o >> 1]!;
+          else {
+            this.pc = pc;
+            this.icount = ic;
+            const v = this.loadSlow(a, 2);
+            if (this.excepted) {
+              this.excepted = false;
+              pc = this.pc;
+              limit = this.sliceLimit;
+              continue;
+            }
+            x[(w >> 8) & 63] = v;
+          }
+          break;
+        }
+        case Op.LW: {
+          const a = (x[(w >> 14) & 31]! + imm) | 0;
+          const o = a ^ RAM_BASE_XOR;
+          if (o >>> 0 < ramBytes && (o & 3) === 0) x[(w >> 8) & 63] = i32[o >> 2]!;
+          else {
+            this.pc = pc;
+            this.icount = ic;
+            const v = this.loadSlow(a, 4);
+            if (this.excepted) {
+              this.excepted = false;
+              pc = this.pc;
+              limit = this.sliceLimit;
+              continue;
+            }
+            x[(w >> 8) & 63] = v;
+          }
+          break;
+        }
+        case Op.SB: {
+          const a = (x[(w >> 14) & 31]! + imm) | 0;
+          const o = a ^ RAM_BASE_XOR;
+          if (o >>> 0 < ramBytes) {
+            u8[o] = x[(w >> 19) & 31]!;
+            if (flags[o >> CHUNK_SHIFT] !== 0) {
+              this.pc = pc;
+              this.icount = ic;
+              ram.onFlaggedStore(o, 1);
+              limit = this.sliceLimit;
+            }
+          } else {
+            this.pc = pc;
+            this.icount = ic;
+            this.storeSlow(a, 1, x[(w >> 19) & 31]!);
+            limit = this.sliceLimit;
+            if (this.excepted) {
+              this.excepted = false;
+              pc = this.pc;
+              continue;
+            }
+          }
+          break;
+        }
+        case Op.SH: {
+          const a = (x[(w >> 14) & 31]! + imm) | 0;
+          const o = a ^ RAM_BASE_XOR;
+          if (o >>> 0 < ramBytes && (o & 1) === 0) {
+            u16[o >> 1] = x[(w >> 19) & 31]!;
+            if (flags[o >> CHUNK_SHIFT] !== 0) {
+              this.pc = pc;
+              this.icount = ic;
+              ram.onFlaggedStore(o, 2);
+              limit = this.sliceLimit;
+            }
+          } else {
+            this.pc = pc;
+            this.icount = ic;
+            this.storeSlow(a, 2, x[(w >> 19) & 31]!);
+            limit = this.sliceLimit;
+            if (this.excepted) {
+              this.excepted = false;
+              pc = this.pc;
+              continue;
+            }
+          }
+          break;
+        }
+        case Op.SW: {
+          const a = (x[(w >> 14) & 31]! + imm) | 0;
+          const o = a ^ RAM_BASE_XOR;
+          if (o >>> 0 < ramBytes && (o & 3) === 0) {
+            i32[o >> 2] = x[(w >> 19) & 31]!;
+            if (flags[o >> CHUNK_SHIFT] !== 0) {
+              this.pc = pc;
+              this.icount = ic;
+              ram.onFlaggedStore(o, 4);
+              limit = this.sliceLimit;
+            }
+          } else {
+            this.pc = pc;
+            this.icount = ic;
+            this.storeSlow(a, 4, x[(w >> 19) & 31]!);
+            limit = this.sliceLimit;
+            if (this.excepted) {
+              this.excepted = false;
+              pc = this.pc;
+              continue;
+            }
+          }
+          break;
+        }
+        case Op.ADDI:
+          x[(w >> 8) & 63] = x[(w >> 14) & 31]! + imm;
+          break;
+        case Op.SLTI:
+          x[(w >> 8) & 63] = x[(w >> 14) & 31]! < imm ? 1 : 0;
+          break;
+        case Op.SLTIU:
+          x[(w >> 8) & 63] = x[(w >> 14) & 31]! >>> 0 < imm >>> 0 ? 1 : 0;
+          break;
+        case Op.XORI:
+          x[(w >> 8) & 63] = x[(w >> 14) & 31]! ^ imm;
+          break;
+        case Op.ORI:
+          x[(w >> 8) & 63] = x[(w >> 14) & 31]! | imm;
+          break;
+        case Op.ANDI:
+          x[(w >> 8) & 63] = x[(w >> 14) & 31]! & imm;
+          break;
+        case Op.SLLI:
+          x[(w >> 8) & 63] = x[(w >> 14) & 31]! << imm;
+          break;
+        case Op.SRLI:
+          x[(w >> 8) & 63] = x[(w >> 14) & 31]! >>> imm;
+          break;
+        case Op.SRAI:
+          x[(w >> 8) & 63] = x[(w >> 14) & 31]! >> imm;
+          break;
+        case Op.ADD:
+          x[(w >> 8) & 63] = x[(w >> 14) & 31]! + x[(w >> 19) & 31]!;
+          break;
+        case Op.SUB:
+          x[(w >> 8) & 63] = x[(w >> 14) & 31]! - x[(w >> 19) & 31]!;
+          break;
+        case Op.SLL:
+          x[(w >> 8) & 63] = x[(w >> 14) & 31]! << x[(w >> 19) & 31]!;
+          break;
+        case Op.SLT:
+          x[(w >> 8) & 63] = x[(w >> 14) & 31]! < x[(w >> 19) & 31]! ? 1 : 0;
+          break;
+        case Op.SLTU:
+          x[(w >> 8) & 63] = x[(w >> 14) & 31]! >>> 0 < x[(w >> 19) & 31]! >>> 0 ? 1 : 0;
+          break;
+        case Op.XOR:
+          x[(w >> 8) & 63] = x[(w >> 14) & 31]! ^ x[(w >> 19) & 31]!;
+          break;
+        case Op.SRL:
+          x[(w >> 8) & 63] = x[(w >> 14) & 31]! >>> x[(w >> 19) & 31]!;
+          break;
+        case Op.SRA:
+          x[(w >> 8) & 63] = x[(w >> 14) & 31]! >> x[(w >> 19) & 31]!;
+          break;
+        case Op.OR:
+          x[(w >> 8) & 63] = x[(w >> 14) & 31]! | x[(w >> 19) & 31]!;
+          break;
+        case Op.AND:
+          x[(w >> 8) & 63] = x[(w >> 14) & 31]! & x[(w >> 19) & 31]!;
+          break;
+        case Op.MUL:
+          x[(w >> 8) & 63] = Math.imul(x[(w >> 14) & 31]!, x[(w >> 19) & 31]!);
+          break;
+        case Op.MULH: {
+          const a = x[(w >> 14) & 31]!;
+          const b = x[(w >> 19) & 31]!;
+          x[(w >> 8) & 63] = mulhu(a, b) - (a < 0 ? b : 0) - (b < 0 ? a : 0);
+          break;
+        }
+        case Op.MULHSU: {
+          const a = x[(w >> 14) & 31]!;
+          const b = x[(w >> 19) & 31]!;
+          x[(w >> 8) & 63] = mulhu(a, b) - (a < 0 ? b : 0);
+          break;
+        }
+        case Op.MULHU:
+          x[(w >> 8) & 63] = mulhu(x[(w >> 14) & 31]!, x[(w >> 19) & 31]!);
+          break;
+        case Op.DIV: {
+          const a = x[(w >> 14) & 31]!;
+          const b = x[(w >> 19) & 31]!;
+          x[(w >> 8) & 63] = b === 0 ? -1 : b === -1 ? -a : (a / b) | 0;
+          break;
+        }
+        case Op.DIVU: {
+          const b = x[(w >> 19) & 31]! >>> 0;
+          x[(w >> 8) & 63] = b === 0 ? -1 : (x[(w >> 14) & 31]! >>> 0) / b;
+          break;
+        }
+        case Op.REM: {
+          const a = x[(w >> 14) & 31]!;
+          const b = x[(w >> 19) & 31]!;
+          x[(w >> 8) & 63] = b === 0 ? a : a % b;
+          break;
+        }
+        case Op.REMU: {
+          const a = x[(w >> 14) & 31]!;
+          const b = x[(w >> 19) & 31]! >>> 0;
+          x[(w >> 8) & 63] = b === 0 ? a : (a >>> 0) % b;
+          break;
+        }
+        case Op.FENCE:
+          break;
+        default:
+          // Cold ops (CSRs, system, atomics, illegal): they set this.pc themselves.
+          this.pc = pc;
+          this.icount = ic;
+          execCold(this, w, imm);
+          this.excepted = false;
+          pc = this.pc;
+          limit = this.sliceLimit;
+          continue;
+      }
+      pc = (pc + (w >>> 24)) | 0;
+    }
+    this.pc = pc;
+    this.icount = ic;
+  }
+}

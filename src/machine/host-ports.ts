@@ -1,0 +1,14 @@
+/** Which host clock a device reads. `rtc` is wall-clock time in ns since the Unix epoch. */
+export type ClockKind = 'rtc';
+
+/**
+ * The only way the deterministic machine reaches the host (DESIGN §3). The engine implements
+ * these differently per mode: live in `run`, live-and-logged in `record`, from the log in `replay`.
+ */
+export interface HostPorts {
+  /**
+   * Pull: reads a host clock. Returns an integral number of ns (a double; at wall-clock
+   * magnitudes it is rounded to a multiple of 256 ns, which is fine for an RTC).
+   */
+  clock(kind: ClockKind): number;
+}
