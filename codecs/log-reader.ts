@@ -89,6 +89,11 @@ export class LogReader {
         break;
       }
       const length = view.getUint32(pos, true);
+      if (!complete && length === 0 && file.subarray(pos).every((b) => b === 0)) {
+        // A crash can leave the file extended with zeros the data never reached.
+        cutAt = pos;
+        break;
+      }
       if (length === 0 || length > MAX_CHUNK_BYTES) {
         throw chunkError(pos, `declared length ${length} is outside 1..${MAX_CHUNK_BYTES}`);
       }
@@ -102,6 +107,11 @@ export class LogReader {
       const stored = view.getUint32(pos + 4, true);
       const actual = crc32(payload);
       if (stored !== actual) {
+        // Without a trailer, a bad last frame that ends exactly at the end of the file is a torn write.
+        if (!complete && payloadAt + length === file.length) {
+          cutAt = pos;
+          break;
+        }
         throw new RrvmError(
           'log.crc',
           `${name}: chunk at offset ${pos}: CRC-32 mismatch (stored ${hex32(stored)}, computed ${hex32(actual)})`,

@@ -44,7 +44,7 @@ export class LogWriter {
   private chunkFirstIcount: Icount = 0;
   private chunkFirstSeq = 0;
   private lastIcount: Icount = 0;
-  private offset: number;
+  private offset = 0;
   private closed = false;
 
   private constructor(
@@ -53,10 +53,8 @@ export class LogWriter {
     private readonly name: string,
     /** The header written at the start of the log. */
     readonly header: LogHeader,
-    headerBytes: number,
     options: LogWriterOptions,
   ) {
-    this.offset = headerBytes;
     this.eventsPerChunk = Math.max(1, options.eventsPerChunk ?? 4096);
     this.chunkBytes = Math.min(MAX_BUFFERED_BYTES, Math.max(1, options.chunkBytes ?? 1024 * 1024));
   }
@@ -74,7 +72,7 @@ export class LogWriter {
     } catch (error) {
       throw writeError(name, error);
     }
-    const writer = new LogWriter(fd, typeof target === 'string', name, header, headerBytes.length, options);
+    const writer = new LogWriter(fd, typeof target === 'string', name, header, options);
     writer.write(headerBytes);
     return writer;
   }

@@ -38,9 +38,12 @@ int main(void)
     uart_puts("echo: type some text, 'q' quits\n");
 
     trap_init(on_trap);
-    /* PLIC first, UART last. Order matters on QEMU 7.2: a write to a PLIC enable
-     * register does not re-evaluate pending interrupts (priority and threshold writes
-     * do), and the UART raises its line when IER is written with a byte waiting. */
+    /* PLIC first (enable before threshold), UART last. Order matters on QEMU 7.2: a
+     * write to a PLIC enable register does not re-evaluate the interrupt output (priority
+     * and threshold writes do), so a byte arriving just before the enable write would
+     * leave MEIP low for good. Writing the threshold after the enable, and IER after
+     * both (the UART raises its line at once if a byte is already waiting), has no such
+     * window. */
     plic_set_priority(UART_IRQ, 1);
     plic_enable(UART_IRQ);
     plic_set_threshold(0);

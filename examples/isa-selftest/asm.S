@@ -1,4 +1,5 @@
 /* isa-selftest: the parts that must be written in assembly. */
+    .file "asm.S"    /* fixed name in the symbol table: keeps builds reproducible */
 
 /* ---- C extension --------------------------------------------------------------
  * uint32_t c_test(uint32_t *buf): uses explicit compressed mnemonics only, so the

@@ -1,4 +1,5 @@
 /* rrvm guest SDK: startup code. Runs in M-mode straight from reset (-bios none). */
+    .file "crt0.S"    /* fixed name in the symbol table: keeps builds reproducible */
     .section .text.start, "ax"
     .globl _start
 _start:

@@ -1,6 +1,7 @@
 /* Machine-mode trap entry: save caller-saved registers, call
  *   uint32_t rrvm_trap_dispatch(mcause, mepc, mtval)
  * write its result to mepc, restore, mret. Uses the interrupted code's stack. */
+    .file "trap.S"    /* fixed name in the symbol table: keeps builds reproducible */
     .section .text
     .balign 4
     .globl trap_entry

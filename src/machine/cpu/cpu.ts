@@ -7,21 +7,17 @@ import { Op } from './op.js';
 import { Exception, Priv } from './trap-cause.js';
 import { execCold } from './cold-ops.js';
 import { raiseException, takePendingInterrupt } from './trap.js';
+import { div, divu, mulh, mulhsu, mulhu, rem, remu } from './alu.js';
+import { compileBlock, endsBlock, isBlockOp, type BlockFn, type BlockInstruction } from './block-compiler.js';
+import { lengthOf, opOf, rdOf, rs1Of, rs2Of } from './decode.js';
+
+/** Executions of an address before a block is compiled there (code that runs once stays interpreted). */
+const BLOCK_HEAT_THRESHOLD = 8;
+/** Longest compiled block, in instructions. */
+const BLOCK_MAX_INSNS = 64;
 
 /** XOR with this turns a physical address into a RAM offset (RAM is at 0x8000_0000). */
 const RAM_BASE_XOR = -0x8000_0000;
-
-/** High 32 bits of the unsigned 64-bit product of two 32-bit values. */
-function mulhu(a: number, b: number): number {
-  const a0 = a & 0xffff;
-  const a1 = a >>> 16;
-  const b0 = b & 0xffff;
-  const b1 = b >>> 16;
-  const mid1 = a1 * b0;
-  const mid2 = a0 * b1;
-  const carry = (((a0 * b0) >>> 16) + (mid1 & 0xffff) + (mid2 & 0xffff)) >>> 16;
-  return (a1 * b1 + (mid1 >>> 16) + (mid2 >>> 16) + carry) | 0;
-}
 
 /**
  * One RV32IMAC hart: registers, CSR state and the hot interpreter loop over a predecode
@@ -69,6 +65,16 @@ export class Cpu {
   /** Immediate of each predecoded instruction. */
   private readonly decodedImm: Int32Array;
   private readonly scratch: Decoded = { op: Op.UNDECODED, rd: 0, rs1: 0, rs2: 0, imm: 0, length: 4 };
+  /** Per RAM halfword: id of the compiled block starting there (0 none, -1 not compilable). */
+  private readonly blockIds: Int32Array;
+  /** Per RAM halfword: executions seen before compiling a block there. */
+  private readonly blockHeat: Uint8Array;
+  /** Compiled blocks by id (index 0 unused); null once invalidated. */
+  private readonly blockFns: (BlockFn | null)[] = [null];
+  /** Instruction count of each block by id. */
+  private readonly blockLengths: number[] = [0];
+  /** RAM offsets [start, end) covered by each block, for invalidation. */
+  private readonly blockRanges: number[] = [0, 0];
 
   constructor(
     readonly ram: Ram,
@@ -78,6 +84,8 @@ export class Cpu {
   ) {
     this.decodedWord = new Int32Array(ram.bytes >>> 1);
     this.decodedImm = new Int32Array(ram.bytes >>> 1);
+    this.blockIds = new Int32Array(ram.bytes >>> 1);
+    this.blockHeat = new Uint8Array(ram.bytes >>> 1);
   }
 
   /** Sets or clears one `mip` bit (an interrupt line from the CLINT or PLIC). */
@@ -100,7 +108,49 @@ export class Cpu {
       // A 32-bit instruction starting in the previous chunk's last halfword also covers this one.
       const first = Math.max(0, (chunk << (CHUNK_SHIFT - 1)) - 1);
       this.decodedWord.fill(0, first, (chunk + 1) << (CHUNK_SHIFT - 1));
+      this.dropBlocks(chunk << CHUNK_SHIFT, (chunk + 1) << CHUNK_SHIFT);
     }
+  }
+
+  /** Forgets compiled blocks that overlap RAM offsets `[start, end)`. */
+  private dropBlocks(start: number, end: number): void {
+    const ranges = this.blockRanges;
+    for (let id = 1; id < this.blockFns.length; id++) {
+      if (this.blockFns[id] === null || ranges[2 * id]! >= end || ranges[2 * id + 1]! <= start) continue;
+      this.blockFns[id] = null;
+      this.blockIds[ranges[2 * id]! >>> 1] = 0;
+      this.blockHeat[ranges[2 * id]! >>> 1] = 0;
+    }
+    for (let slot = start >>> 1; slot < end >>> 1; slot++) {
+      if (this.blockIds[slot] === -1) this.blockIds[slot] = 0;
+    }
+  }
+
+  /**
+   * Compiles the basic block starting at RAM offset `off` (called once it is hot). A block
+   * runs up to a control transfer, a cold op, 64 instructions or the end of RAM.
+   */
+  private compileAt(off: number): void {
+    const insns: BlockInstruction[] = [];
+    let at = off;
+    while (insns.length < BLOCK_MAX_INSNS && at < this.ram.bytes) {
+      const w = this.decodedWord[at >>> 1] || this.decodeAt(at);
+      if (w === 0 || !isBlockOp(opOf(w))) break;
+      const imm = this.decodedImm[at >>> 1]!;
+      const pc = (at + 0x8000_0000) | 0;
+      insns.push({ pc, op: opOf(w) as Op, rd: rdOf(w), rs1: rs1Of(w), rs2: rs2Of(w), imm, length: lengthOf(w) });
+      at += lengthOf(w);
+      if (endsBlock(opOf(w))) break;
+    }
+    if (insns.length === 0) {
+      this.blockIds[off >>> 1] = -1;
+      return;
+    }
+    const id = this.blockFns.length;
+    this.blockFns.push(compileBlock(this, insns));
+    this.blockLengths.push(insns.length);
+    this.blockRanges.push(off, at);
+    this.blockIds[off >>> 1] = id;
   }
 
   /** Decodes the instruction at RAM offset `off` into the cache; returns the packed word. */
@@ -120,7 +170,7 @@ export class Cpu {
   }
 
   /** Load through the bus (MMIO, misaligned or out of RAM); on a fault raises the exception. */
-  private loadSlow(addr: number, size: 1 | 2 | 4): number {
+  loadSlow(addr: number, size: 1 | 2 | 4): number {
     const bus = this.bus;
     const v = bus.read(addr, size);
     if (bus.faulted) {
@@ -131,7 +181,7 @@ export class Cpu {
   }
 
   /** Store through the bus (MMIO, misaligned or out of RAM); on a fault raises the exception. */
-  private storeSlow(addr: number, size: 1 | 2 | 4, value: number): void {
+  storeSlow(addr: number, size: 1 | 2 | 4, value: number): void {
     const bus = this.bus;
     bus.write(addr, size, value);
     if (bus.faulted) {
@@ -162,27 +212,48 @@ export class Cpu {
     const i32 = ram.i32;
     const flags = ram.chunkFlags;
     const ramBytes = ram.bytes;
+    const blockIds = this.blockIds;
+    const blockFns = this.blockFns;
+    const blockLengths = this.blockLengths;
+    const heat = this.blockHeat;
     let pc = this.pc | 0;
-    let ic = this.icount;
-    let limit = this.sliceLimit;
-    for (; ic < limit; ic++) {
+    // Count in an int32 local (slices are short) so the loop does no float arithmetic.
+    const base = this.icount;
+    let n = 0;
+    let budget = sliceBudget(this.sliceLimit, base);
+    for (; n < budget; n++) {
       const off = pc ^ RAM_BASE_XOR;
       if (off >>> 0 >= ramBytes) {
-        this.icount = ic;
+        this.icount = base + n;
         raiseException(this, Exception.INSTRUCTION_ACCESS_FAULT, pc);
         pc = this.pc;
-        limit = this.sliceLimit;
+        budget = sliceBudget(this.sliceLimit, base);
         continue;
       }
       const slot = off >> 1;
+      const id = blockIds[slot]!;
+      if (id > 0) {
+        const length = blockLengths[id]!;
+        if (length <= budget - n) {
+          // `continue` adds the last one.
+          n += blockFns[id]!(base + n, budget - n) - 1;
+          pc = this.pc;
+          budget = sliceBudget(this.sliceLimit, base);
+          continue;
+        }
+      } else if (id === 0 && ++heat[slot] === BLOCK_HEAT_THRESHOLD) {
+        this.compileAt(off);
+        n--; // nothing executed: the next iteration starts the new block
+        continue;
+      }
       let w = words[slot]!;
       if (w === 0) {
         w = this.decodeAt(off);
         if (w === 0) {
-          this.icount = ic;
+          this.icount = base + n;
           raiseException(this, Exception.INSTRUCTION_ACCESS_FAULT, pc);
           pc = this.pc;
-          limit = this.sliceLimit;
+          budget = sliceBudget(this.sliceLimit, base);
           continue;
         }
       }
@@ -246,12 +317,12 @@ export class Cpu {
           if (o >>> 0 < ramBytes) x[(w >> 8) & 63] = i8[o]!;
           else {
             this.pc = pc;
-            this.icount = ic;
+            this.icount = base + n;
             const v = this.loadSlow(a, 1);
             if (this.excepted) {
               this.excepted = false;
               pc = this.pc;
-              limit = this.sliceLimit;
+              budget = sliceBudget(this.sliceLimit, base);
               continue;
             }
             x[(w >> 8) & 63] = (v << 24) >> 24;
@@ -264,12 +335,12 @@ export class Cpu {
           if (o >>> 0 < ramBytes) x[(w >> 8) & 63] = u8[o]!;
           else {
             this.pc = pc;
-            this.icount = ic;
+            this.icount = base + n;
             const v = this.loadSlow(a, 1);
             if (this.excepted) {
               this.excepted = false;
               pc = this.pc;
-              limit = this.sliceLimit;
+              budget = sliceBudget(this.sliceLimit, base);
               continue;
             }
             x[(w >> 8) & 63] = v;
@@ -282,12 +353,12 @@ export class Cpu {
           if (o >>> 0 < ramBytes && (o & 1) === 0) x[(w >> 8) & 63] = i16[o >> 1]!;
           else {
             this.pc = pc;
-            this.icount = ic;
+            this.icount = base + n;
             const v = this.loadSlow(a, 2);
             if (this.excepted) {
               this.excepted = false;
               pc = this.pc;
-              limit = this.sliceLimit;
+              budget = sliceBudget(this.sliceLimit, base);
               continue;
             }
             x[(w >> 8) & 63] = (v << 16) >> 16;
@@ -300,12 +371,12 @@ export class Cpu {
           if (o >>> 0 < ramBytes && (o & 1) === 0) x[(w >> 8) & 63] = u16[o >> 1]!;
           else {
             this.pc = pc;
-            this.icount = ic;
+            this.icount = base + n;
             const v = this.loadSlow(a, 2);
             if (this.excepted) {
               this.excepted = false;
               pc = this.pc;
-              limit = this.sliceLimit;
+              budget = sliceBudget(this.sliceLimit, base);
               continue;
             }
             x[(w >> 8) & 63] = v;
@@ -318,12 +389,12 @@ export class Cpu {
           if (o >>> 0 < ramBytes && (o & 3) === 0) x[(w >> 8) & 63] = i32[o >> 2]!;
           else {
             this.pc = pc;
-            this.icount = ic;
+            this.icount = base + n;
             const v = this.loadSlow(a, 4);
             if (this.excepted) {
               this.excepted = false;
               pc = this.pc;
-              limit = this.sliceLimit;
+              budget = sliceBudget(this.sliceLimit, base);
               continue;
             }
             x[(w >> 8) & 63] = v;
@@ -337,15 +408,15 @@ export class Cpu {
             u8[o] = x[(w >> 19) & 31]!;
             if (flags[o >> CHUNK_SHIFT] !== 0) {
               this.pc = pc;
-              this.icount = ic;
+              this.icount = base + n;
               ram.onFlaggedStore(o, 1);
-              limit = this.sliceLimit;
+              budget = sliceBudget(this.sliceLimit, base);
             }
           } else {
             this.pc = pc;
-            this.icount = ic;
+            this.icount = base + n;
             this.storeSlow(a, 1, x[(w >> 19) & 31]!);
-            limit = this.sliceLimit;
+            budget = sliceBudget(this.sliceLimit, base);
             if (this.excepted) {
               this.excepted = false;
               pc = this.pc;
@@ -361,15 +432,15 @@ export class Cpu {
             u16[o >> 1] = x[(w >> 19) & 31]!;
             if (flags[o >> CHUNK_SHIFT] !== 0) {
               this.pc = pc;
-              this.icount = ic;
+              this.icount = base + n;
               ram.onFlaggedStore(o, 2);
-              limit = this.sliceLimit;
+              budget = sliceBudget(this.sliceLimit, base);
             }
           } else {
             this.pc = pc;
-            this.icount = ic;
+            this.icount = base + n;
             this.storeSlow(a, 2, x[(w >> 19) & 31]!);
-            limit = this.sliceLimit;
+            budget = sliceBudget(this.sliceLimit, base);
             if (this.excepted) {
               this.excepted = false;
               pc = this.pc;
@@ -385,15 +456,15 @@ export class Cpu {
             i32[o >> 2] = x[(w >> 19) & 31]!;
             if (flags[o >> CHUNK_SHIFT] !== 0) {
               this.pc = pc;
-              this.icount = ic;
+              this.icount = base + n;
               ram.onFlaggedStore(o, 4);
-              limit = this.sliceLimit;
+              budget = sliceBudget(this.sliceLimit, base);
             }
           } else {
             this.pc = pc;
-            this.icount = ic;
+            this.icount = base + n;
             this.storeSlow(a, 4, x[(w >> 19) & 31]!);
-            limit = this.sliceLimit;
+            budget = sliceBudget(this.sliceLimit, base);
             if (this.excepted) {
               this.excepted = false;
               pc = this.pc;
@@ -462,59 +533,47 @@ export class Cpu {
         case Op.MUL:
           x[(w >> 8) & 63] = Math.imul(x[(w >> 14) & 31]!, x[(w >> 19) & 31]!);
           break;
-        case Op.MULH: {
-          const a = x[(w >> 14) & 31]!;
-          const b = x[(w >> 19) & 31]!;
-          x[(w >> 8) & 63] = mulhu(a, b) - (a < 0 ? b : 0) - (b < 0 ? a : 0);
+        case Op.MULH:
+          x[(w >> 8) & 63] = mulh(x[(w >> 14) & 31]!, x[(w >> 19) & 31]!);
           break;
-        }
-        case Op.MULHSU: {
-          const a = x[(w >> 14) & 31]!;
-          const b = x[(w >> 19) & 31]!;
-          x[(w >> 8) & 63] = mulhu(a, b) - (a < 0 ? b : 0);
+        case Op.MULHSU:
+          x[(w >> 8) & 63] = mulhsu(x[(w >> 14) & 31]!, x[(w >> 19) & 31]!);
           break;
-        }
         case Op.MULHU:
           x[(w >> 8) & 63] = mulhu(x[(w >> 14) & 31]!, x[(w >> 19) & 31]!);
           break;
-        case Op.DIV: {
-          const a = x[(w >> 14) & 31]!;
-          const b = x[(w >> 19) & 31]!;
-          x[(w >> 8) & 63] = b === 0 ? -1 : b === -1 ? -a : (a / b) | 0;
+        case Op.DIV:
+          x[(w >> 8) & 63] = div(x[(w >> 14) & 31]!, x[(w >> 19) & 31]!);
           break;
-        }
-        case Op.DIVU: {
-          const b = x[(w >> 19) & 31]! >>> 0;
-          x[(w >> 8) & 63] = b === 0 ? -1 : (x[(w >> 14) & 31]! >>> 0) / b;
+        case Op.DIVU:
+          x[(w >> 8) & 63] = divu(x[(w >> 14) & 31]!, x[(w >> 19) & 31]!);
           break;
-        }
-        case Op.REM: {
-          const a = x[(w >> 14) & 31]!;
-          const b = x[(w >> 19) & 31]!;
-          x[(w >> 8) & 63] = b === 0 ? a : a % b;
+        case Op.REM:
+          x[(w >> 8) & 63] = rem(x[(w >> 14) & 31]!, x[(w >> 19) & 31]!);
           break;
-        }
-        case Op.REMU: {
-          const a = x[(w >> 14) & 31]!;
-          const b = x[(w >> 19) & 31]! >>> 0;
-          x[(w >> 8) & 63] = b === 0 ? a : (a >>> 0) % b;
+        case Op.REMU:
+          x[(w >> 8) & 63] = remu(x[(w >> 14) & 31]!, x[(w >> 19) & 31]!);
           break;
-        }
         case Op.FENCE:
           break;
         default:
           // Cold ops (CSRs, system, atomics, illegal): they set this.pc themselves.
           this.pc = pc;
-          this.icount = ic;
+          this.icount = base + n;
           execCold(this, w, imm);
           this.excepted = false;
           pc = this.pc;
-          limit = this.sliceLimit;
+          budget = sliceBudget(this.sliceLimit, base);
           continue;
       }
       pc = (pc + (w >>> 24)) | 0;
     }
     this.pc = pc;
-    this.icount = ic;
+    this.icount = base + n;
   }
+}
+
+/** Instructions left before `limit`, as an int32 (slices never come near 2^30 instructions). */
+function sliceBudget(limit: number, base: number): number {
+  return Math.min(limit - base, 0x3fff_ffff) | 0;
 }

@@ -1,0 +1,198 @@
+import { type Decoded, X0_SINK } from './decode.js';
+import { Op } from './op.js';
+import * as alu from './alu.js';
+
+/**
+ * A compiled basic block: `run(icount, budget)` executes at most `budget` instructions
+ * starting at the block's first one, leaves `cpu.pc` at the next instruction (or a trap
+ * handler) and returns how many instructions it executed (a trapping one counts).
+ */
+export type BlockFn = (icount: number, budget: number) => number;
+
+/** What a compiled block needs from the hart: registers, RAM views and the slow paths. */
+export interface BlockContext {
+  readonly x: Int32Array;
+  pc: number;
+  icount: number;
+  excepted: boolean;
+  loadSlow(addr: number, size: 1 | 2 | 4): number;
+  storeSlow(addr: number, size: 1 | 2 | 4, value: number): void;
+  readonly ram: {
+    readonly bytes: number;
+    readonly u8: Uint8Array;
+    readonly i8: Int8Array;
+    readonly u16: Uint16Array;
+    readonly i16: Int16Array;
+    readonly i32: Int32Array;
+    readonly chunkFlags: Uint8Array;
+    onFlaggedStore(offset: number, size: number): void;
+  };
+}
+
+/** One instruction of a block: its guest address and decoded fields. */
+export interface BlockInstruction extends Decoded {
+  pc: number;
+}
+
+/** Ops a block may contain; anything else (CSRs, system, atomics) ends the block before it. */
+export function isBlockOp(op: number): boolean {
+  return op >= Op.LUI && op <= Op.FENCE;
+}
+
+/** Ops that end a block after themselves (control transfers). */
+export function endsBlock(op: number): boolean {
+  return op >= Op.JAL && op <= Op.BGEU;
+}
+
+const LOADS: Record<number, { size: 1 | 2 | 4; view: string; align: number; shift: number; fix: string }> = {
+  [Op.LB]: { size: 1, view: 'i8', align: 0, shift: 0, fix: '(v << 24) >> 24' },
+  [Op.LBU]: { size: 1, view: 'u8', align: 0, shift: 0, fix: 'v' },
+  [Op.LH]: { size: 2, view: 'i16', align: 1, shift: 1, fix: '(v << 16) >> 16' },
+  [Op.LHU]: { size: 2, view: 'u16', align: 1, shift: 1, fix: 'v' },
+  [Op.LW]: { size: 4, view: 'i32', align: 3, shift: 2, fix: 'v | 0' },
+};
+const STORES: Record<number, { size: 1 | 2 | 4; view: string; align: number; shift: number }> = {
+  [Op.SB]: { size: 1, view: 'u8', align: 0, shift: 0 },
+  [Op.SH]: { size: 2, view: 'u16', align: 1, shift: 1 },
+  [Op.SW]: { size: 4, view: 'i32', align: 3, shift: 2 },
+};
+const BRANCHES: Record<number, (a: string, b: string) => string> = {
+  [Op.BEQ]: (a, b) => `${a} === ${b}`,
+  [Op.BNE]: (a, b) => `${a} !== ${b}`,
+  [Op.BLT]: (a, b) => `${a} < ${b}`,
+  [Op.BGE]: (a, b) => `${a} >= ${b}`,
+  [Op.BLTU]: (a, b) => `(${a} >>> 0) < (${b} >>> 0)`,
+  [Op.BGEU]: (a, b) => `(${a} >>> 0) >= (${b} >>> 0)`,
+};
+/** ALU ops as JS expressions over operand expressions `a`, `b` and immediate `i`. */
+const ALU: Record<number, (a: string, b: string, i: number) => string> = {
+  [Op.LUI]: (_a, _b, i) => `${i}`,
+  [Op.ADDI]: (a, _b, i) => `(${a} + ${i}) | 0`,
+  [Op.SLTI]: (a, _b, i) => `${a} < ${i} ? 1 : 0`,
+  [Op.SLTIU]: (a, _b, i) => `(${a} >>> 0) < ${i >>> 0} ? 1 : 0`,
+  [Op.XORI]: (a, _b, i) => `${a} ^ ${i}`,
+  [Op.ORI]: (a, _b, i) => `${a} | ${i}`,
+  [Op.ANDI]: (a, _b, i) => `${a} & ${i}`,
+  [Op.SLLI]: (a, _b, i) => `${a} << ${i}`,
+  [Op.SRLI]: (a, _b, i) => `(${a} >>> ${i}) | 0`,
+  [Op.SRAI]: (a, _b, i) => `${a} >> ${i}`,
+  [Op.ADD]: (a, b) => `(${a} + ${b}) | 0`,
+  [Op.SUB]: (a, b) => `(${a} - ${b}) | 0`,
+  [Op.SLL]: (a, b) => `${a} << ${b}`,
+  [Op.SLT]: (a, b) => `${a} < ${b} ? 1 : 0`,
+  [Op.SLTU]: (a, b) => `(${a} >>> 0) < (${b} >>> 0) ? 1 : 0`,
+  [Op.XOR]: (a, b) => `${a} ^ ${b}`,
+  [Op.SRL]: (a, b) => `(${a} >>> ${b}) | 0`,
+  [Op.SRA]: (a, b) => `${a} >> ${b}`,
+  [Op.OR]: (a, b) => `${a} | ${b}`,
+  [Op.AND]: (a, b) => `${a} & ${b}`,
+  [Op.MUL]: (a, b) => `Math.imul(${a}, ${b})`,
+  [Op.MULH]: (a, b) => `mulh(${a}, ${b})`,
+  [Op.MULHSU]: (a, b) => `mulhsu(${a}, ${b})`,
+  [Op.MULHU]: (a, b) => `mulhu(${a}, ${b})`,
+  [Op.DIV]: (a, b) => `div(${a}, ${b})`,
+  [Op.DIVU]: (a, b) => `divu(${a}, ${b})`,
+  [Op.REM]: (a, b) => `rem(${a}, ${b})`,
+  [Op.REMU]: (a, b) => `remu(${a}, ${b})`,
+};
+
+/** Source of a register read: x0 is the constant 0, others are block locals. */
+const reg = (r: number): string => (r === 0 ? '0' : `r${r}`);
+
+/**
+ * Generates the JS source of a block's body. Guest registers live in JS locals for the
+ * block's duration and are written back to `x` on every exit; a block that ends with a
+ * branch back to its own start becomes a JS loop bounded by the budget.
+ */
+export function blockSource(insns: BlockInstruction[]): string {
+  const used = new Set<number>();
+  const written = new Set<number>();
+  for (const d of insns) {
+    if (d.rs1 !== 0) used.add(d.rs1);
+    if (d.rs2 !== 0) used.add(d.rs2);
+    if (d.rd !== 0 && d.rd !== X0_SINK) {
+      used.add(d.rd);
+      written.add(d.rd);
+    }
+  }
+  const writeBack = [...written].map((r) => `x[${r}] = r${r};`).join(' ');
+  const exit = (pcExpr: string, count: string): string => `{ ${writeBack} cpu.pc = ${pcExpr}; return ${count}; }`;
+  const first = insns[0]!.pc;
+  const last = insns[insns.length - 1]!;
+  const loops = BRANCHES[last.op] !== undefined && ((last.pc + last.imm) | 0) === first;
+  const n = insns.length;
+  const body: string[] = [];
+  insns.forEach((d, i) => {
+    const dest = d.rd === 0 || d.rd === X0_SINK ? null : `r${d.rd}`;
+    const assign = (expr: string): string => (dest === null ? `${expr};` : `${dest} = ${expr};`);
+    const a = reg(d.rs1);
+    const b = reg(d.rs2);
+    const next = (d.pc + d.length) | 0;
+    const sync = `cpu.pc = ${d.pc}; cpu.icount = icount + k + ${i};`;
+    const load = LOADS[d.op];
+    const store = STORES[d.op];
+    const alu = ALU[d.op];
+    if (alu !== undefined) {
+      if (dest !== null) body.push(assign(alu(a, b, d.imm)));
+    } else if (d.op === Op.AUIPC) {
+      if (dest !== null) body.push(assign(`${(d.pc + d.imm) | 0}`));
+    } else if (load !== undefined) {
+      const aligned = load.align === 0 ? '' : ` && (o & ${load.align}) === 0`;
+      body.push(
+        `{ const a = (${a} + ${d.imm}) | 0; const o = a ^ -0x80000000;`,
+        `  if (o >>> 0 < RAM_BYTES${aligned}) ${dest === null ? '' : `${dest} = `}${load.view}[o >> ${load.shift}];`,
+        `  else { ${sync} const v = cpu.loadSlow(a, ${load.size});`,
+        `    if (cpu.excepted) { cpu.excepted = false; ${writeBack} return k + ${i + 1}; }`,
+        `    ${dest === null ? '' : `${dest} = ${load.fix};`} } }`,
+      );
+    } else if (store !== undefined) {
+      const aligned = store.align === 0 ? '' : ` && (o & ${store.align}) === 0`;
+      body.push(
+        `{ const a = (${a} + ${d.imm}) | 0; const o = a ^ -0x80000000;`,
+        `  if (o >>> 0 < RAM_BYTES${aligned}) { ${store.view}[o >> ${store.shift}] = ${b};`,
+        `    if (flags[o >> 6] !== 0) { ${sync} ram.onFlaggedStore(o, ${store.size}); ${exit(`${next}`, `k + ${i + 1}`)} } }`,
+        `  else { ${sync} cpu.storeSlow(a, ${store.size}, ${b});`,
+        `    if (cpu.excepted) { cpu.excepted = false; ${writeBack} return k + ${i + 1}; }`,
+        `    ${exit(`${next}`, `k + ${i + 1}`)} } }`,
+      );
+    } else if (d.op === Op.JAL) {
+      if (dest !== null) body.push(assign(`${next}`));
+      body.push(exit(`${(d.pc + d.imm) | 0}`, `k + ${n}`));
+    } else if (d.op === Op.JALR) {
+      body.push(`{ const t = (${a} + ${d.imm}) & -2;`);
+      if (dest !== null) body.push(assign(`${next}`));
+      body.push(`${exit('t', `k + ${n}`)} }`);
+    } else if (BRANCHES[d.op] !== undefined) {
+      const taken = BRANCHES[d.op]!(a, b);
+      if (loops) {
+        body.push(`k += ${n};`, `if (!(${taken})) ${exit(`${next}`, 'k')}`, `if (k + ${n} > budget) ${exit(`${first}`, 'k')}`);
+      } else {
+        body.push(`if (${taken}) ${exit(`${(d.pc + d.imm) | 0}`, `k + ${n}`)}`, exit(`${next}`, `k + ${n}`));
+      }
+    }
+    // FENCE: nothing to do on a single in-order hart.
+  });
+  if (!endsBlock(last.op)) body.push(exit(`${(last.pc + last.length) | 0}`, `k + ${n}`));
+  const locals = [...used].map((r) => `r${r} = x[${r}]`).join(', ');
+  const code = loops ? `for (;;) {\n${body.join('\n')}\n}` : body.join('\n');
+  return `${locals.length > 0 ? `let ${locals};` : ''}\nlet k = 0;\n${code}`;
+}
+
+/** Compiles a block's source into a function bound to a hart. */
+export function compileBlock(cpu: BlockContext, insns: BlockInstruction[]): BlockFn {
+  const name = `block_${(insns[0]!.pc >>> 0).toString(16)}`;
+  const factory = new Function(
+    'cpu',
+    'alu',
+    `'use strict';
+const { x, ram } = cpu;
+const { u8, i8, u16, i16, i32 } = ram;
+const flags = ram.chunkFlags;
+const RAM_BYTES = ram.bytes;
+const { mulh, mulhsu, mulhu, div, divu, rem, remu } = alu;
+return function ${name}(icount, budget) {
+${blockSource(insns)}
+};`,
+  ) as (cpu: BlockContext, helpers: typeof alu) => BlockFn;
+  return factory(cpu, alu);
+}
