@@ -39,9 +39,14 @@ export function isBlockOp(op: number): boolean {
   return op >= Op.LUI && op <= Op.FENCE;
 }
 
-/** Ops that end a block after themselves (control transfers). */
-export function endsBlock(op: number): boolean {
-  return op >= Op.JAL && op <= Op.BGEU;
+/**
+ * True when the instruction ends a block after itself: an unconditional jump, or a
+ * conditional branch back to the block's start (the block then becomes a loop). Other
+ * conditional branches are side exits and the block goes on along the fall-through path.
+ */
+export function endsBlock(d: BlockInstruction, blockStart: number): boolean {
+  if (d.op === Op.JAL || d.op === Op.JALR) return true;
+  return BRANCHES[d.op] !== undefined && ((d.pc + d.imm) | 0) === blockStart;
 }
 
 const LOADS: Record<number, { size: 1 | 2 | 4; view: string; align: number; shift: number; fix: string }> = {
@@ -164,15 +169,15 @@ export function blockSource(insns: BlockInstruction[]): string {
       body.push(`${exit('t', `k + ${n}`)} }`);
     } else if (BRANCHES[d.op] !== undefined) {
       const taken = BRANCHES[d.op]!(a, b);
-      if (loops) {
+      if (loops && i === n - 1) {
         body.push(`k += ${n};`, `if (!(${taken})) ${exit(`${next}`, 'k')}`, `if (k + ${n} > budget) ${exit(`${first}`, 'k')}`);
       } else {
-        body.push(`if (${taken}) ${exit(`${(d.pc + d.imm) | 0}`, `k + ${n}`)}`, exit(`${next}`, `k + ${n}`));
+        body.push(`if (${taken}) ${exit(`${(d.pc + d.imm) | 0}`, `k + ${i + 1}`)}`);
       }
     }
     // FENCE: nothing to do on a single in-order hart.
   });
-  if (!endsBlock(last.op)) body.push(exit(`${(last.pc + last.length) | 0}`, `k + ${n}`));
+  if (!endsBlock(last, first)) body.push(exit(`${(last.pc + last.length) | 0}`, `k + ${n}`));
   const locals = [...used].map((r) => `r${r} = x[${r}]`).join(', ');
   const code = loops ? `for (;;) {\n${body.join('\n')}\n}` : body.join('\n');
   return `${locals.length > 0 ? `let ${locals};` : ''}\nlet k = 0;\n${code}`;

@@ -137,10 +137,10 @@ export class Cpu {
       const w = this.decodedWord[at >>> 1] || this.decodeAt(at);
       if (w === 0 || !isBlockOp(opOf(w))) break;
       const imm = this.decodedImm[at >>> 1]!;
-      const pc = (at + 0x8000_0000) | 0;
-      insns.push({ pc, op: opOf(w) as Op, rd: rdOf(w), rs1: rs1Of(w), rs2: rs2Of(w), imm, length: lengthOf(w) });
-      at += lengthOf(w);
-      if (endsBlock(opOf(w))) break;
+      const insn = { pc: (at + 0x8000_0000) | 0, op: opOf(w) as Op, rd: rdOf(w), rs1: rs1Of(w), rs2: rs2Of(w), imm, length: lengthOf(w) };
+      insns.push(insn);
+      at += insn.length;
+      if (endsBlock(insn, insns[0]!.pc)) break;
     }
     if (insns.length === 0) {
       this.blockIds[off >>> 1] = -1;

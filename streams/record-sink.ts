@@ -1,0 +1,95 @@
+import { asyncScheduler, Observable } from 'rxjs';
+import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
+import type { LogFooter } from '../codecs/index.js';
+import type { Icount, RrEvent } from '../src/engine/event.js';
+
+/** What the record sink needs of a log writer; `LogWriter` from codecs/ is one. */
+export interface RecordSinkWriter {
+  append(e: RrEvent): void;
+  flush(): void;
+  close(end: { icount: Icount }): LogFooter;
+}
+
+/** Tuning of the record sink. */
+export interface RecordSinkOptions {
+  /** Appended events reach the file at most this long after they were appended (default 100 ms of scheduler time). */
+  flushEveryMs?: number;
+  /** The clock for the flush timer (default asyncScheduler; TestScheduler in marble tests). */
+  scheduler?: SchedulerLike;
+}
+
+/**
+ * Writes the event stream into a log: appends every event but END, flushes what is pending at
+ * most `flushEveryMs` after it was appended, and closes the log on END (emitting the footer and
+ * completing). The sink unsubscribes from its source at END, so nothing after END is written.
+ * A source that completes without END closes at the last icount seen (0 if none); a source
+ * that errors still closes the log (END written) and then re-emits the error. A writer failure
+ * is emitted as the error. Unsubscribing early leaves the writer open (neither flushed nor closed).
+ */
+export function recordSink(writer: RecordSinkWriter, options: RecordSinkOptions = {}): OperatorFunction<RrEvent, LogFooter> {
+  const flushEveryMs = options.flushEveryMs ?? 100;
+  const scheduler = options.scheduler ?? asyncScheduler;
+  return (source) =>
+    new Observable<LogFooter>((subscriber) => {
+      let upstream: Subscription | undefined;
+      let timer: Subscription | undefined;
+      let lastIcount: Icount = 0;
+      let done = false;
+
+      // Stops everything; the log is left as it is.
+      const stop = (): void => {
+        done = true;
+        timer?.unsubscribe();
+        upstream?.unsubscribe();
+      };
+      const closeAndEmit = (icount: Icount): void => {
+        stop();
+        const footer = writer.close({ icount });
+        subscriber.next(footer);
+        subscriber.complete();
+      };
+      const guard =
+        <A extends unknown[]>(fn: (...args: A) => void) =>
+        (...args: A): void => {
+          if (done) return;
+          try {
+            fn(...args);
+          } catch (err) {
+            stop();
+            subscriber.error(err);
+          }
+        };
+      const flush = guard(() => {
+        timer = undefined;
+        writer.flush();
+      });
+
+      upstream = source.subscribe({
+        next: guard((e: RrEvent) => {
+          if (e.kind === 'END') return closeAndEmit(e.icount);
+          writer.append(e);
+          lastIcount = e.icount;
+          // One timer per batch of appends: no wake-ups while nothing is pending.
+          timer ??= scheduler.schedule(flush, flushEveryMs);
+        }),
+        error: guard((err: unknown) => {
+          stop();
+          try {
+            writer.close({ icount: lastIcount });
+          } catch (closeErr) {
+            // Two failures: report both rather than drop either.
+            throw new AggregateError([err, closeErr], `${message(err)}; closing the log then failed: ${message(closeErr)}`);
+          }
+          subscriber.error(err);
+        }),
+        complete: guard(() => closeAndEmit(lastIcount)),
+      });
+      // A synchronous source may reach END while subscribing, before `upstream` was assigned.
+      if (done) upstream.unsubscribe();
+      return stop;
+    });
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
