@@ -36,6 +36,8 @@ export interface LogHeader {
   icountShift: number;
   /** SHA-256 of the guest ELF, lowercase hex. */
   elfSha256: string;
+  /** Absolute path of the guest ELF when recorded: where replay looks for it unless told `--elf`. */
+  elfPath: string;
   disks: LogDisk[];
   devices: LogDevice[];
 }
@@ -100,7 +102,7 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** A copy of `value` holding only the LogHeader fields, or a message saying what is wrong. */
 function checkLogHeader(value: unknown): LogHeader | string {
   if (!isObject(value)) return 'not a map';
-  const { rrvmVersion, createdAt, compression, checkpointEvery, ramBytes, icountShift, elfSha256, disks, devices } =
+  const { rrvmVersion, createdAt, compression, checkpointEvery, ramBytes, icountShift, elfSha256, elfPath, disks, devices } =
     value;
   if (typeof rrvmVersion !== 'string') return 'rrvmVersion is not a string';
   if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt))) return 'createdAt is not an ISO date';
@@ -109,6 +111,7 @@ function checkLogHeader(value: unknown): LogHeader | string {
   if (!isCount(ramBytes)) return 'ramBytes is not a non-negative integer';
   if (!isCount(icountShift) || icountShift > 30) return 'icountShift is not an integer in 0..30';
   if (typeof elfSha256 !== 'string' || !SHA256_HEX.test(elfSha256)) return 'elfSha256 is not 64 lowercase hex digits';
+  if (typeof elfPath !== 'string') return 'elfPath is not a string';
   if (!Array.isArray(disks)) return 'disks is not an array';
   const diskCopies: LogDisk[] = [];
   for (const disk of disks as unknown[]) {
@@ -137,6 +140,7 @@ function checkLogHeader(value: unknown): LogHeader | string {
     ramBytes,
     icountShift,
     elfSha256,
+    elfPath,
     disks: diskCopies,
     devices: deviceCopies,
   };

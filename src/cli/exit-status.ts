@@ -1,4 +1,4 @@
-import type { StopReason } from '../engine/session.js';
+import type { StopReason } from '../engine/stop-reason.js';
 
 /** Process exit statuses of every `rrvm` command (DESIGN §9). */
 export const ExitStatus = {
@@ -17,6 +17,8 @@ export function describeStop(stop: StopReason, icount: number): { status: number
       return { status: ExitStatus.LIMIT, message: `stopped after ${icount} instructions (--max-insns) before the guest finished` };
     case 'idle':
       return { status: ExitStatus.USAGE_OR_INPUT, message: `guest waits for an interrupt that can never arrive (WFI with no timer armed and no input left) at icount ${icount}` };
+    case 'log-end':
+      return { status: ExitStatus.OK, message: `log ends without END at icount ${icount} (the recorder was killed?); replayed up to there` };
     case 'shutdown':
       return { status: ExitStatus.OK, message: `stopped at icount ${icount}: ${stop.reason}` };
     case 'halt': {

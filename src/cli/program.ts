@@ -1,8 +1,9 @@
 import { Command } from 'commander';
+import { recordCommand } from './record-command.js';
+import { replayCommand } from './replay-command.js';
+import { verifyCommand } from './verify-command.js';
 import { runCommand } from './run-command.js';
-
-/** The package version, shown by `rrvm --version` and written into log headers. */
-export const RRVM_VERSION = '0.1.0';
+import { RRVM_VERSION } from './version.js';
 
 /** Builds the `rrvm` commander program with every sub-command. */
 export function createProgram(): Command {
@@ -12,5 +13,8 @@ export function createProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   runCommand(program);
+  recordCommand(program);
+  replayCommand(program);
+  verifyCommand(program);
   return program;
 }

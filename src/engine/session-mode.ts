@@ -1,24 +1,37 @@
 import type { HostPorts } from '../machine/host-ports.js';
 import type { Machine } from '../machine/machine.js';
+import type { RunningHash } from './digest.js';
+import type { StopReason } from './stop-reason.js';
+
+/** What a mode sees of the session it drives. */
+export interface SessionContext {
+  readonly machine: Machine;
+  /** Hash of all console output so far (part of CHECKPOINT digests). */
+  readonly output: RunningHash;
+}
 
 /**
- * What differs between `run`, `record` and `replay`: how host values reach the machine.
- * The session's slice loop is the same in every mode.
+ * What differs between `run`, `record` and `replay`: how host values reach the machine and
+ * what is written down. The session's slice loop is the same in every mode.
  */
 export interface SessionMode {
   /** The ports the machine's devices pull host values through. */
   readonly ports: HostPorts;
   /** True while an interactive source is open: slices stay short so input latency is low. */
   readonly interactive: boolean;
-  /** The highest icount the next slice may reach (replay: the next push event's icount). */
+  /** Called once the machine exists, before it runs. */
+  attach(context: SessionContext): void;
+  /** The highest icount the next slice may reach (a checkpoint, or replay's next push event). */
   limitFor(icount: number): number;
   /** A checkpoint between two slices: apply the push input that is due. */
-  checkpoint(machine: Machine): void;
+  checkpoint(): void;
   /**
    * The hart idles in WFI with nothing pending. Resolves with the virtual ns to skip (0 to
    * look again after new input), or null when nothing can ever wake it.
    */
-  idle(machine: Machine): Promise<number | null>;
-  /** A reason when the host asked the run to end (Ctrl-C, Ctrl-A X), else null. */
-  shutdownRequested(): string | null;
+  idle(): Promise<number | null>;
+  /** A stop reason when the host (or the log) says the run ends here, else null. */
+  shutdownRequested(): StopReason | null;
+  /** The run ended with `stop`: write or check the closing events; returns the final reason. */
+  finish(stop: StopReason): StopReason;
 }

@@ -1,19 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToHost } from 'node:timers/promises';
 import type { ElfImage } from '../machine/elf-image.js';
-import type { HaltReason } from '../machine/halt-reason.js';
 import { Machine, type MachineConfig } from '../machine/machine.js';
+import { RunningHash } from './digest.js';
 import type { SessionMode } from './session-mode.js';
+import type { StopReason } from './stop-reason.js';
 
 /** Instructions per CPU call: short slices keep V8's dispatch loop fast (PERF-NOTES). */
 export const SLICE_ICOUNT = 65_536;
-
-/** Why a session ended. */
-export type StopReason =
-  | { kind: 'halt'; halt: HaltReason }
-  | { kind: 'limit' }
-  | { kind: 'idle' }
-  | { kind: 'shutdown'; reason: string };
 
 /** The outcome of a session. */
 export interface SessionResult {
@@ -27,8 +21,8 @@ export interface SessionOptions {
   config: MachineConfig;
   /** Stop after this many instructions (Infinity for no bound). */
   maxInsns: number;
-  /** Receives console output, once per slice. */
-  onConsole: (bytes: Uint8Array) => void;
+  /** Receives console output with the icount at which it was flushed, once per slice. */
+  onConsole: (bytes: Uint8Array, icount: number) => void;
   /** Instructions per slice (tests vary it; the result must not depend on it). */
   sliceIcount?: number;
 }
@@ -39,6 +33,8 @@ export interface SessionOptions {
  */
 export class Session {
   readonly machine: Machine;
+  /** Hash of every console byte so far. */
+  readonly output = new RunningHash();
 
   constructor(
     image: ElfImage,
@@ -47,14 +43,16 @@ export class Session {
   ) {
     this.machine = new Machine(options.config, mode.ports);
     this.machine.load(image);
+    mode.attach(this);
   }
 
-  /** Runs until the guest halts, the bound is reached, the host asks to stop, or the guest idles forever. */
+  /** Runs until the guest halts, the bound is reached, the host or the log says stop, or the guest idles forever. */
   async run(): Promise<SessionResult> {
     const start = performance.now();
     const stop = await this.loop();
     this.flushConsole();
-    return { stop, icount: this.machine.icount, hostMs: performance.now() - start };
+    const final = this.mode.finish(stop);
+    return { stop: final, icount: this.machine.icount, hostMs: performance.now() - start };
   }
 
   private async loop(): Promise<StopReason> {
@@ -64,16 +62,16 @@ export class Session {
     for (;;) {
       if (machine.halted !== null) return { kind: 'halt', halt: machine.halted };
       const shutdown = mode.shutdownRequested();
-      if (shutdown !== null) return { kind: 'shutdown', reason: shutdown };
+      if (shutdown !== null) return shutdown;
       const icount = machine.icount;
       if (icount >= options.maxInsns) return { kind: 'limit' };
       machine.run(Math.min(icount + slice, options.maxInsns, mode.limitFor(icount)));
       this.flushConsole();
       if (machine.halted !== null) continue;
-      mode.checkpoint(machine);
+      mode.checkpoint();
       const cpu = machine.cpu;
       if (cpu.waiting && (cpu.mip & cpu.mie) === 0) {
-        const ns = await mode.idle(machine);
+        const ns = await mode.idle();
         if (ns === null) return { kind: 'idle' };
         if (ns > 0) machine.warp(ns);
         lastYield = performance.now();
@@ -89,6 +87,8 @@ export class Session {
 
   private flushConsole(): void {
     const out = this.machine.takeConsoleOutput();
-    if (out.length > 0) this.options.onConsole(out);
+    if (out.length === 0) return;
+    this.output.bytes(out);
+    this.options.onConsole(out, this.machine.icount);
   }
 }

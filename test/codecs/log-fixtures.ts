@@ -79,6 +79,7 @@ export function sampleHeader(compression: LogCompression = 'none'): LogHeader {
     ramBytes: 128 * 1024 * 1024,
     icountShift: 3,
     elfSha256: 'ab'.repeat(32),
+    elfPath: '/tmp/guest.elf',
     disks: [],
     devices: [{ kind: 'virtio-rng', slot: 0 }],
   };

@@ -1,0 +1,43 @@
+import { Option, type Command } from 'commander';
+import { liveRun, type LiveOptions } from './live-run.js';
+import { addMachineOptions } from './machine-options.js';
+import { parseCount } from './parse-options.js';
+import { RrvmError } from '../engine/rrvm-error.js';
+import { addSerialOptions } from './serial-options.js';
+import { addTapOption } from './tap-options.js';
+
+/** Default instructions between CHECKPOINT events (DESIGN: 2^24). */
+const DEFAULT_CHECKPOINT_EVERY = 2 ** 24;
+
+interface RecordOptions extends LiveOptions {
+  output: string;
+  compress: boolean;
+  checkpointEvery: number;
+}
+
+/** `rrvm record <elf> -o run.rrlog`: runs a guest live and records every input into a log. */
+export function recordCommand(program: Command): void {
+  const cmd = program
+    .command('record')
+    .summary('run a guest and record every nondeterministic input into a log')
+    .description(
+      'Runs a guest like `rrvm run` and writes every input that reaches it (clock reads, serial input,\n' +
+        'idle time skipped) into an .rrlog, with state digests every --checkpoint-every instructions.\n' +
+        '`rrvm replay` re-executes the run from the log alone. Ctrl-C (or Ctrl-A X on a terminal) ends the\n' +
+        'guest with a SHUTDOWN event and a complete log. Exit status as for `rrvm run`.',
+    )
+    .argument('<elf>', 'guest executable (ELF32 RISC-V)')
+    .requiredOption('-o, --output <file>', 'the log to write (.rrlog)')
+    .option('--compress', 'deflate each chunk of the log')
+    .addOption(
+      new Option('--checkpoint-every <n>', 'instructions between CHECKPOINT digests').argParser(parseCount).default(DEFAULT_CHECKPOINT_EVERY, '2^24'),
+    );
+  addTapOption(addSerialOptions(addMachineOptions(cmd))).action(async (elfPath: string, opts: RecordOptions) => {
+    if (opts.checkpointEvery < 1) throw new RrvmError('cli.usage', '--checkpoint-every must be at least 1');
+    process.exitCode = await liveRun(elfPath, opts, {
+      path: opts.output,
+      compression: opts.compress ? 'deflate' : 'none',
+      checkpointEvery: opts.checkpointEvery,
+    });
+  });
+}

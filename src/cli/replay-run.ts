@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import { Subject } from 'rxjs';
+import { LogReader, type LogHeader } from '../../codecs/index.js';
+import { EventStream } from '../../streams/event-stream.js';
+import { attachTaps } from '../../streams/taps/attach-taps.js';
+import { hex, stateDigest } from '../engine/digest.js';
+import { ReplayMode } from '../engine/replay-mode.js';
+import { RrvmError } from '../engine/rrvm-error.js';
+import { Session, type SessionResult } from '../engine/session.js';
+import { loadGuest } from './load-guest.js';
+import { loadTaps } from './tap-options.js';
+
+/** Options of `replay` and `verify`. */
+export interface ReplayOptions {
+  elf?: string;
+  force?: boolean;
+  until?: number;
+  tap: string[];
+}
+
+/** What a finished replay reports. */
+export interface ReplayOutcome {
+  result: SessionResult;
+  header: LogHeader;
+  /** State digest at the end of the replay. */
+  finalDigest: string;
+  /** Events applied. */
+  events: number;
+  /** False when the log was cut short (no END). */
+  complete: boolean;
+}
+
+/**
+ * Re-executes a recorded run from its log, never touching the host: checks the guest ELF
+ * against the header's hash, then replays with the gate. A mismatch throws DivergenceError.
+ */
+export async function replayLog(logPath: string, options: ReplayOptions, onConsole: (bytes: Uint8Array) => void): Promise<ReplayOutcome> {
+  const reader = LogReader.open(logPath);
+  const header = reader.header;
+  const elfPath = options.elf ?? header.elfPath;
+  const { bytes, image } = loadGuest(elfPath, header.ramBytes);
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  if (sha !== header.elfSha256 && options.force !== true) {
+    throw new RrvmError(
+      'replay.elf',
+      `${elfPath} is not the ELF this log was recorded with (sha256 ${sha.slice(0, 16)}…, the log expects ${header.elfSha256.slice(0, 16)}…); pass --elf with the right file, or --force to replay anyway`,
+    );
+  }
+  const end =
+    reader.footer !== null ? { icount: reader.footer.endIcount, complete: true } : { icount: reader.truncatedAt?.icount ?? 0, complete: false };
+  const taps = await loadTaps(options.tap);
+  const events = new EventStream();
+  const console$ = new Subject<{ icount: number; bytes: Uint8Array }>();
+  const attached = attachTaps(taps, { mode: 'replay', events$: events.events$, console$ });
+  const mode = new ReplayMode(reader.events()[Symbol.iterator](), events, end);
+  const session = new Session(image, mode, {
+    config: { ramBytes: header.ramBytes, icountShift: header.icountShift },
+    maxInsns: options.until ?? Infinity,
+    onConsole: (out, icount) => {
+      onConsole(out);
+      console$.next({ icount, bytes: out });
+    },
+  });
+  let result: SessionResult;
+  try {
+    result = await session.run();
+  } catch (err) {
+    events.error(err);
+    console$.error(err);
+    await attached.finish().catch(() => undefined);
+    throw err;
+  }
+  console$.complete();
+  await attached.finish();
+  return { result, header, finalDigest: hex(stateDigest(session.machine, session.output)), events: events.count, complete: end.complete };
+}

@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { loadTap, type LoadedTap } from '../../streams/taps/load-tap.js';
+
+/** Adds the repeatable `--tap` option. */
+export function addTapOption(cmd: Command): Command {
+  return cmd.option(
+    '--tap <spec>',
+    'attach a tap: events-jsonl[=FILE], console[=FILE], or ./my-tap.js (repeatable; see docs/taps.md)',
+    (spec: string, previous: string[]) => [...previous, spec],
+    [] as string[],
+  );
+}
+
+/** Loads every `--tap` spec, in order. */
+export async function loadTaps(specs: string[]): Promise<LoadedTap[]> {
+  const taps: LoadedTap[] = [];
+  for (const spec of specs) taps.push(await loadTap(spec));
+  return taps;
+}

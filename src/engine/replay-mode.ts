@@ -1,0 +1,168 @@
+import type { EventStream } from '../../streams/event-stream.js';
+import type { ClockKind, HostPorts } from '../machine/host-ports.js';
+import { hex, stateDigest } from './digest.js';
+import { DivergenceError, describeEvent } from './divergence.js';
+import type { RrEvent, UnstampedEvent } from './event.js';
+import type { SessionContext, SessionMode } from './session-mode.js';
+import { stopFromShutdown, type StopReason } from './stop-reason.js';
+
+/** Pull events are answered when the guest asks; all others are applied at checkpoints. */
+const isPull = (e: RrEvent): boolean => e.kind === 'CLOCK' || e.kind === 'RANDOM';
+/** How many applied events a divergence report lists. */
+const RECENT_EVENTS = 8;
+
+/** Where the log ends: at END (a complete log) or at its last complete chunk (a cut one). */
+export interface ReplayEnd {
+  icount: number;
+  complete: boolean;
+}
+
+/**
+ * `replay` mode, the gate: runs the CPU exactly to the icount of the next push event, applies
+ * it, answers pull events from the log, and turns every mismatch into a DivergenceError.
+ * The host is never touched.
+ */
+export class ReplayMode implements SessionMode {
+  readonly ports: HostPorts = { clock: (kind) => this.pullClock(kind) };
+  readonly interactive = false;
+  private context!: SessionContext;
+  private readonly ahead: RrEvent[] = [];
+  private head = 0;
+  private readonly recent: RrEvent[] = [];
+  private stop: StopReason | null = null;
+
+  constructor(
+    private readonly log: Iterator<RrEvent>,
+    private readonly events: EventStream,
+    private readonly end: ReplayEnd,
+  ) {}
+
+  attach(context: SessionContext): void {
+    this.context = context;
+  }
+
+  /** The event at lookahead position `n` (0 = next), or undefined past the end of the log. */
+  private peek(n = 0): RrEvent | undefined {
+    while (this.ahead.length - this.head <= n) {
+      const next = this.log.next();
+      if (next.done === true) return undefined;
+      this.ahead.push(next.value);
+    }
+    return this.ahead[this.head + n];
+  }
+
+  /** Consumes the next event, re-emits it on the event stream for taps, remembers it for reports. */
+  private apply(e: RrEvent): void {
+    this.head++;
+    if (this.head > 4096) {
+      this.ahead.splice(0, this.head);
+      this.head = 0;
+    }
+    const { icount, seq: _seq, ...rest } = e;
+    this.events.emit(rest as UnstampedEvent, icount);
+    this.recent.push(e);
+    if (this.recent.length > RECENT_EVENTS) this.recent.shift();
+  }
+
+  private diverge(expected: RrEvent | undefined | string, actual: string): never {
+    const machine = this.context.machine;
+    const what = expected === undefined ? `end of log at icount ${this.end.icount}` : typeof expected === 'string' ? expected : describeEvent(expected);
+    throw new DivergenceError({ icount: machine.icount, pc: machine.cpu.pc, expected: what, actual, recent: [...this.recent] });
+  }
+
+  private pullClock(kind: ClockKind): number {
+    const icount = this.context.machine.icount;
+    const e = this.peek();
+    if (e === undefined || e.kind !== 'CLOCK' || e.icount !== icount || e.clock !== kind) {
+      this.diverge(e, `the guest read the ${kind} clock at icount ${icount}`);
+    }
+    this.apply(e);
+    return e.value;
+  }
+
+  limitFor(): number {
+    for (let n = 0; ; n++) {
+      const e = this.peek(n);
+      if (e === undefined) return this.end.icount;
+      if (!isPull(e)) return e.icount;
+    }
+  }
+
+  checkpoint(): void {
+    const { machine, output } = this.context;
+    const icount = machine.icount;
+    for (;;) {
+      const e = this.peek();
+      if (e === undefined) {
+        if (!this.end.complete && icount >= this.end.icount) this.stop = { kind: 'log-end' };
+        return;
+      }
+      if (e.icount < icount) this.diverge(e, `the guest ran past icount ${e.icount} to ${icount} without ${isPull(e) ? 'asking for it' : 'reaching it'}`);
+      if (e.icount > icount || isPull(e)) return;
+      switch (e.kind) {
+        case 'CHAR_READ': {
+          const taken = machine.deliverSerial(e.bytes);
+          if (taken !== e.bytes.length) this.diverge(e, `the UART accepted ${taken} of ${e.bytes.length} bytes`);
+          break;
+        }
+        case 'WARP':
+          machine.warp(e.ns);
+          break;
+        case 'CHECKPOINT':
+          this.verify(e.digest);
+          void output;
+          break;
+        case 'SHUTDOWN':
+          this.apply(e);
+          this.stop = stopFromShutdown(e.reason);
+          return;
+        case 'SNAPSHOT':
+          break;
+        case 'END':
+          this.diverge(e, 'the guest is still running (the recording ended here)');
+        // falls through: diverge never returns
+        default:
+          this.diverge(e, `this machine has no device for ${e.kind} events`);
+      }
+      this.apply(e);
+    }
+  }
+
+  private verify(expected: Uint8Array): void {
+    const actual = stateDigest(this.context.machine, this.context.output);
+    if (hex(actual) !== hex(expected)) {
+      this.diverge(`CHECKPOINT with state digest ${hex(expected)}`, `state digest ${hex(actual)} (registers, CSRs or console output differ)`);
+    }
+  }
+
+  async idle(): Promise<number | null> {
+    const icount = this.context.machine.icount;
+    return this.diverge(this.peek(), `the guest waits in WFI at icount ${icount} with nothing pending`);
+  }
+
+  shutdownRequested(): StopReason | null {
+    return this.stop;
+  }
+
+  /**
+   * Checks the closing events: a halt or a recorded SHUTDOWN must be followed by the final
+   * CHECKPOINT and END at the same icount. A user stop (`--until`) or a cut log checks nothing.
+   */
+  finish(stop: StopReason): StopReason {
+    try {
+      if (stop.kind === 'limit' || stop.kind === 'log-end') return stop;
+      const icount = this.context.machine.icount;
+      const describe = stop.kind === 'halt' ? `the guest halted (${stop.halt.kind}) at icount ${icount}` : `the run stopped at icount ${icount}`;
+      const checkpoint = this.peek();
+      if (checkpoint?.kind !== 'CHECKPOINT' || checkpoint.icount !== icount) this.diverge(checkpoint, describe);
+      this.verify(checkpoint.digest);
+      this.apply(checkpoint);
+      const end = this.peek();
+      if (end?.kind !== 'END' || end.icount !== icount) this.diverge(end, describe);
+      this.apply(end);
+      return stop;
+    } finally {
+      this.events.complete();
+    }
+  }
+}

@@ -1,0 +1,11 @@
+import { Subject } from 'rxjs';
+import type { RrEvent } from '../../../src/engine/event.js';
+import type { TapSession } from '../../../streams/taps/tap.js';
+
+/** A replay-mode session driven by hand: push into `events` and `console`, then complete them. */
+export function fakeSession(options: Record<string, string> = {}) {
+  const events = new Subject<RrEvent>();
+  const console = new Subject<{ icount: number; bytes: Uint8Array }>();
+  const session: TapSession = { mode: 'replay', events$: events.asObservable(), console$: console.asObservable(), options };
+  return { session, events, console };
+}
