@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { dumpCommand } from './dump-command.js';
+import { infoCommand } from './info-command.js';
 import { recordCommand } from './record-command.js';
 import { replayCommand } from './replay-command.js';
 import { verifyCommand } from './verify-command.js';
@@ -16,5 +18,7 @@ export function createProgram(): Command {
   recordCommand(program);
   replayCommand(program);
   verifyCommand(program);
+  infoCommand(program);
+  dumpCommand(program);
   return program;
 }

@@ -2,12 +2,14 @@ import type { EventStream } from '../../streams/event-stream.js';
 import type { ClockKind, HostPorts } from '../machine/host-ports.js';
 import { hex, stateDigest } from './digest.js';
 import { DivergenceError, describeEvent } from './divergence.js';
-import type { RrEvent, UnstampedEvent } from './event.js';
+import type { RrEvent } from './event.js';
 import type { SessionContext, SessionMode } from './session-mode.js';
 import { stopFromShutdown, type StopReason } from './stop-reason.js';
 
 /** Pull events are answered when the guest asks; all others are applied at checkpoints. */
 const isPull = (e: RrEvent): boolean => e.kind === 'CLOCK' || e.kind === 'RANDOM';
+/** How far `limitFor` looks past pull events for the next push event. */
+const LOOKAHEAD = 1024;
 /** How many applied events a divergence report lists. */
 const RECENT_EVENTS = 8;
 
@@ -28,7 +30,11 @@ export class ReplayMode implements SessionMode {
   private context!: SessionContext;
   private readonly ahead: RrEvent[] = [];
   private head = 0;
+  /** Position in `ahead` of the next push event found by `limitFor` (a hint; rescanned from there). */
+  private nextPush = 0;
+  /** The last RECENT_EVENTS applied events, as a ring indexed by `applied`. */
   private readonly recent: RrEvent[] = [];
+  private applied = 0;
   private stop: StopReason | null = null;
 
   constructor(
@@ -54,20 +60,22 @@ export class ReplayMode implements SessionMode {
   /** Consumes the next event, re-emits it on the event stream for taps, remembers it for reports. */
   private apply(e: RrEvent): void {
     this.head++;
-    if (this.head > 4096) {
+    if (this.head >= LOOKAHEAD) {
       this.ahead.splice(0, this.head);
+      this.nextPush -= this.head;
       this.head = 0;
     }
-    const { icount, seq: _seq, ...rest } = e;
-    this.events.emit(rest as UnstampedEvent, icount);
-    this.recent.push(e);
-    if (this.recent.length > RECENT_EVENTS) this.recent.shift();
+    // Re-stamped in place: the stream numbers events exactly as the log does (seq has no gaps).
+    this.events.emit(e, e.icount);
+    this.recent[this.applied++ % RECENT_EVENTS] = e;
   }
 
   private diverge(expected: RrEvent | undefined | string, actual: string): never {
     const machine = this.context.machine;
     const what = expected === undefined ? `end of log at icount ${this.end.icount}` : typeof expected === 'string' ? expected : describeEvent(expected);
-    throw new DivergenceError({ icount: machine.icount, pc: machine.cpu.pc, expected: what, actual, recent: [...this.recent] });
+    const recent: RrEvent[] = [];
+    for (let i = Math.max(0, this.applied - RECENT_EVENTS); i < this.applied; i++) recent.push(this.recent[i % RECENT_EVENTS]!);
+    throw new DivergenceError({ icount: machine.icount, pc: machine.cpu.pc, expected: what, actual, recent });
   }
 
   private pullClock(kind: ClockKind): number {
@@ -81,10 +89,17 @@ export class ReplayMode implements SessionMode {
   }
 
   limitFor(): number {
-    for (let n = 0; ; n++) {
+    // The next push event bounds the slice; pulls in between are answered as the guest asks.
+    // Its position is remembered, so a long run of pulls is scanned once, not once per slice.
+    // The scan looks at most LOOKAHEAD events ahead: stopping at a pull's icount is harmless.
+    let n = Math.max(this.nextPush - this.head, 0);
+    for (; ; n++) {
       const e = this.peek(n);
       if (e === undefined) return this.end.icount;
-      if (!isPull(e)) return e.icount;
+      if (!isPull(e) || n >= LOOKAHEAD) {
+        this.nextPush = this.head + n;
+        return e.icount;
+      }
     }
   }
 

@@ -23,7 +23,7 @@ export function eventsJsonl(session: TapSession): Subscription {
 }
 
 /** One event as a JSON line: stamp first, then the payload fields in their declared order. */
-function eventJson(e: RrEvent): string {
+export function eventJson(e: RrEvent): string {
   const { kind, icount, seq, ...payload } = e;
   const out: Record<string, unknown> = { kind, icount, seq };
   for (const [key, value] of Object.entries(payload)) {

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as A from './asm.js';
-import { BASE, DATA, machineWith, peek, poke, pokeWord, peekWord, runHot, runToWfi, isCompiledAt, type RunResult } from './harness.js';
+import { BASE, DATA, HOT_RUNS, machineWith, peek, poke, pokeWord, peekWord, runHot, runToWfi, isCompiledAt } from './harness.js';
 import { edgeOrRandom, prng, REF_BRANCH, REF_RI, REF_RR } from './reference.js';
 import type { Insn } from './asm.js';
 
@@ -523,29 +523,22 @@ describe('C extension', () => {
       const mc = machineWith([compressed, A.wfi()]);
       const mf = machineWith([full, A.wfi()]);
       const next = prng(name.length * 31 + name.charCodeAt(2));
-      const results: [RunResult, RunResult][] = [];
-      let inputs: Record<number, number> = {};
-      const fresh = () => {
-        inputs = {};
+      for (let run = 0; run < HOT_RUNS; run++) {
+        const inputs: Record<number, number> = {};
         for (let r = 1; r < 32; r++) inputs[r] = edgeOrRandom(next);
         inputs[s1] = DATA;
-        if (!name.startsWith('c.addi16sp') && !name.startsWith('c.addi4spn')) inputs[sp] = DATA;
-        return inputs;
-      };
-      const reset = (m: typeof mc) => () => poke(m, DATA, memory);
-      runHot(mc, BASE, (run) => (run === 0 || results.length === run ? fresh() : inputs), (r) => {
-        results.push([r, runToWfiAfterReset(mf, inputs, reset(mf))]);
-        expect(peek(mc, DATA, 256), `${name} memory`).toEqual(peek(mf, DATA, 256));
-      }, { before: reset(mc) });
-      for (const [c, f] of results) expect(c.x, name).toEqual(f.x);
+        if (name !== 'c.addi16sp' && name !== 'c.addi4spn') inputs[sp] = DATA;
+        poke(mc, DATA, memory);
+        poke(mf, DATA, memory);
+        const c = runToWfi(mc, BASE, inputs);
+        const f = runToWfi(mf, BASE, inputs);
+        expect(c.x, `${name} registers, run ${run}`).toEqual(f.x);
+        expect(peek(mc, DATA, 256), `${name} memory, run ${run}`).toEqual(peek(mf, DATA, 256));
+        expect(c.icount).toBe(2);
+      }
+      expect(isCompiledAt(mc, BASE)).toBe(true);
       expect(isCompiledAt(mf, BASE)).toBe(true);
     });
-  }
-
-  /** Runs the 32-bit twin with the same inputs (many times, so it too is compiled). */
-  function runToWfiAfterReset(m: ReturnType<typeof machineWith>, regs: Record<number, number>, reset: () => void): RunResult {
-    reset();
-    return runToWfi(m, BASE, regs);
   }
 
   it('c.j and c.jal jump by their offset; c.jal links pc+2', () => {

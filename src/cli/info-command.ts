@@ -1,0 +1,56 @@
+import { statSync } from 'node:fs';
+import type { Command } from 'commander';
+import { EVENT_KINDS } from '../engine/event.js';
+import { LogReader } from '../../codecs/index.js';
+
+/** `rrvm info run.rrlog`: header, duration, counts and bytes per event kind. */
+export function infoCommand(program: Command): void {
+  program
+    .command('info')
+    .summary('show a log\'s header, length and event counts')
+    .description('Prints what a log holds: the recorded machine, the guest ELF, how many instructions the run\n' + 'lasted, and the number and size of its events per kind. A log cut short (recorder killed) is\n' + 'reported as such, with what its complete chunks hold.')
+    .argument('<log>', 'the .rrlog')
+    .option('--json', 'print as JSON')
+    .action((logPath: string, opts: { json?: boolean }) => {
+      const reader = LogReader.open(logPath);
+      const fileBytes = statSync(logPath).size;
+      const counts: Record<string, number> = {};
+      let endIcount: number;
+      let bytes: Record<string, number> | null = null;
+      if (reader.footer !== null) {
+        endIcount = reader.footer.endIcount;
+        for (const kind of EVENT_KINDS) if (reader.footer.counts[kind] > 0) counts[kind] = reader.footer.counts[kind];
+        bytes = {};
+        for (const kind of EVENT_KINDS) if (reader.footer.counts[kind] > 0) bytes[kind] = reader.footer.bytes[kind];
+      } else {
+        endIcount = reader.truncatedAt?.icount ?? 0;
+        for (const e of reader.events()) counts[e.kind] = (counts[e.kind] ?? 0) + 1;
+      }
+      const info = {
+        file: logPath,
+        fileBytes,
+        complete: reader.footer !== null,
+        header: reader.header,
+        instructions: endIcount,
+        chunks: reader.chunks.length,
+        counts,
+        bytesPerKind: bytes,
+      };
+      if (opts.json) {
+        console.log(JSON.stringify(info, null, 2));
+        return;
+      }
+      const h = reader.header;
+      const lines = [
+        `log:          ${logPath} (${fileBytes} bytes, ${reader.chunks.length} chunks${h.compression === 'deflate' ? ', deflated' : ''})`,
+        `status:       ${reader.footer !== null ? 'complete' : `cut short: no END; complete chunks end at icount ${endIcount}`}`,
+        `recorded:     ${h.createdAt} by rrvm ${h.rrvmVersion}`,
+        `guest:        ${h.elfPath} (sha256 ${h.elfSha256})`,
+        `machine:      ${h.ramBytes / 1048576} MiB RAM, icount shift ${h.icountShift}, checkpoint every ${h.checkpointEvery} instructions`,
+        `instructions: ${endIcount}`,
+        `events:       ${Object.values(counts).reduce((a, b) => a + b, 0)}`,
+        ...Object.entries(counts).map(([kind, n]) => `  ${kind.padEnd(12)} ${String(n).padStart(10)}${bytes ? `  ${String(bytes[kind]).padStart(10)} bytes  ${(bytes[kind]! / n).toFixed(1)} B/event` : ''}`),
+      ];
+      console.log(lines.join('\n'));
+    });
+}
