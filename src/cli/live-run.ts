@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { lastValueFrom, Subject } from 'rxjs';
-import { LogWriter, type LogCompression, type LogFooter } from '../../codecs/index.js';
+import { Subject } from 'rxjs';
+import { LogWriter, type LogCompression } from '../../codecs/index.js';
 import { EventStream } from '../../streams/event-stream.js';
-import { recordSink } from '../../streams/record-sink.js';
 import { attachTaps } from '../../streams/taps/attach-taps.js';
-import { LiveMode } from '../engine/live-mode.js';
-import { Session, type SessionResult } from '../engine/session.js';
+import { liveSession, type LiveSession } from '../engine/live-session.js';
+import type { SessionResult } from '../engine/session.js';
 import { describeStop } from './exit-status.js';
 import { hostSerial, type SerialInputOptions } from './host-serial.js';
 import { loadGuest } from './load-guest.js';
@@ -36,54 +35,48 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
   const taps = await loadTaps(options.tap);
   const events = new EventStream();
   const console$ = new Subject<{ icount: number; bytes: Uint8Array }>();
-  let footer: Promise<LogFooter> | null = null;
-  if (record !== null) {
-    const writer = LogWriter.open(record.path, {
-      rrvmVersion: RRVM_VERSION,
-      createdAt: new Date().toISOString(),
-      compression: record.compression,
-      checkpointEvery: record.checkpointEvery,
-      ramBytes: options.memory,
-      icountShift: options.icountShift,
-      elfSha256: createHash('sha256').update(bytes).digest('hex'),
-      elfPath: resolve(elfPath),
-      disks: [],
-      devices: [{ kind: 'uart16550', port: 0 }, { kind: 'goldfish-rtc' }],
-    });
-    footer = lastValueFrom(events.events$.pipe(recordSink(writer)));
-  }
+  const writer =
+    record === null
+      ? null
+      : LogWriter.open(record.path, {
+          rrvmVersion: RRVM_VERSION,
+          createdAt: new Date().toISOString(),
+          compression: record.compression,
+          checkpointEvery: record.checkpointEvery,
+          ramBytes: options.memory,
+          icountShift: options.icountShift,
+          elfSha256: createHash('sha256').update(bytes).digest('hex'),
+          elfPath: resolve(elfPath),
+          disks: [],
+          devices: [{ kind: 'uart16550', port: 0 }, { kind: 'goldfish-rtc' }],
+        });
   const attached = attachTaps(taps, { mode: record === null ? 'run' : 'record', events$: events.events$, console$ });
-  let mode: LiveMode | undefined;
-  const serial = hostSerial(options, (reason) => mode?.requestShutdown(reason));
-  mode = new LiveMode(serial.queue, events, {
-    idle: options.idle,
+  let live: LiveSession | undefined;
+  const serial = hostSerial(options, (reason) => live?.mode.requestShutdown(reason));
+  live = liveSession({
+    image,
+    config: { ramBytes: options.memory, icountShift: options.icountShift },
+    maxInsns: options.maxInsns ?? Infinity,
+    serial: serial.queue,
     interactive: serial.interactive,
-    checkpointEvery: record === null ? Infinity : record.checkpointEvery,
+    idle: options.idle,
+    record: writer === null || record === null ? null : { writer, checkpointEvery: record.checkpointEvery },
+    events,
+    onConsole: (out, icount) => {
+      process.stdout.write(out);
+      console$.next({ icount, bytes: out });
+    },
   });
-  const onSigint = (): void => mode?.requestShutdown('interrupted (SIGINT)');
+  const onSigint = (): void => live?.mode.requestShutdown('interrupted (SIGINT)');
   process.on('SIGINT', onSigint);
   let result: SessionResult;
   try {
-    const session = new Session(image, mode, {
-      config: { ramBytes: options.memory, icountShift: options.icountShift },
-      maxInsns: options.maxInsns ?? Infinity,
-      onConsole: (out, icount) => {
-        process.stdout.write(out);
-        console$.next({ icount, bytes: out });
-      },
-    });
-    result = await session.run();
-  } catch (err) {
-    // The sink still closes the log (END written) before the error propagates.
-    events.error(err);
-    await footer?.catch(() => undefined);
-    throw err;
+    ({ result } = await live.run());
   } finally {
     serial.detach();
     process.off('SIGINT', onSigint);
     console$.complete();
   }
-  await footer;
   await attached.finish();
   const failure = serial.failure();
   if (failure !== null) process.stderr.write(`rrvm: serial input failed: ${failure.message}\n`);

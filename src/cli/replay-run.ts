@@ -4,9 +4,9 @@ import { LogReader, type LogHeader } from '../../codecs/index.js';
 import { EventStream } from '../../streams/event-stream.js';
 import { attachTaps } from '../../streams/taps/attach-taps.js';
 import { hex, stateDigest } from '../engine/digest.js';
-import { ReplayMode } from '../engine/replay-mode.js';
+import { replaySession } from '../engine/replay-session.js';
 import { RrvmError } from '../engine/rrvm-error.js';
-import { Session, type SessionResult } from '../engine/session.js';
+import type { SessionResult } from '../engine/session.js';
 import { loadGuest } from './load-guest.js';
 import { loadTaps } from './tap-options.js';
 
@@ -46,16 +46,15 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
       `${elfPath} is not the ELF this log was recorded with (sha256 ${sha.slice(0, 16)}…, the log expects ${header.elfSha256.slice(0, 16)}…); pass --elf with the right file, or --force to replay anyway`,
     );
   }
-  const end =
-    reader.footer !== null ? { icount: reader.footer.endIcount, complete: true } : { icount: reader.truncatedAt?.icount ?? 0, complete: false };
   const taps = await loadTaps(options.tap);
   const events = new EventStream();
   const console$ = new Subject<{ icount: number; bytes: Uint8Array }>();
   const attached = attachTaps(taps, { mode: 'replay', events$: events.events$, console$ });
-  const mode = new ReplayMode(reader.events()[Symbol.iterator](), events, end);
-  const session = new Session(image, mode, {
-    config: { ramBytes: header.ramBytes, icountShift: header.icountShift },
+  const replay = replaySession({
+    image,
+    reader,
     maxInsns: options.until ?? Infinity,
+    events,
     onConsole: (out, icount) => {
       onConsole(out);
       console$.next({ icount, bytes: out });
@@ -63,14 +62,19 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
   });
   let result: SessionResult;
   try {
-    result = await session.run();
+    result = await replay.run();
   } catch (err) {
-    events.error(err);
     console$.error(err);
     await attached.finish().catch(() => undefined);
     throw err;
   }
   console$.complete();
   await attached.finish();
-  return { result, header, finalDigest: hex(stateDigest(session.machine, session.output)), events: events.count, complete: end.complete };
+  return {
+    result,
+    header,
+    finalDigest: hex(stateDigest(replay.session.machine, replay.session.output)),
+    events: events.count,
+    complete: reader.footer !== null,
+  };
 }

@@ -1,0 +1,52 @@
+import type { LogReader } from '../../codecs/index.js';
+import { EventStream } from '../../streams/event-stream.js';
+import type { ElfImage } from '../machine/elf-image.js';
+import { ReplayMode } from './replay-mode.js';
+import { Session, type SessionResult } from './session.js';
+
+/** Everything a replay is built from. */
+export interface ReplaySessionOptions {
+  image: ElfImage;
+  reader: LogReader;
+  /** Stop after this many instructions (`--until`), or Infinity. */
+  maxInsns: number;
+  sliceIcount?: number;
+  /** The stream taps subscribe to (a fresh one when omitted). */
+  events?: EventStream;
+  onConsole: (bytes: Uint8Array, icount: number) => void;
+}
+
+/** A replay, built and ready to run. */
+export interface ReplaySession {
+  readonly session: Session;
+  readonly events: EventStream;
+  /** Runs it; rejects with DivergenceError when the execution disagrees with the log. */
+  run(): Promise<SessionResult>;
+}
+
+/** Builds a replay of `reader`'s log on a machine configured from its header. */
+export function replaySession(options: ReplaySessionOptions): ReplaySession {
+  const { reader } = options;
+  const events = options.events ?? new EventStream();
+  const end =
+    reader.footer !== null ? { icount: reader.footer.endIcount, complete: true } : { icount: reader.truncatedAt?.icount ?? 0, complete: false };
+  const mode = new ReplayMode(reader.events()[Symbol.iterator](), events, end);
+  const session = new Session(options.image, mode, {
+    config: { ramBytes: reader.header.ramBytes, icountShift: reader.header.icountShift },
+    maxInsns: options.maxInsns,
+    onConsole: options.onConsole,
+    ...(options.sliceIcount === undefined ? {} : { sliceIcount: options.sliceIcount }),
+  });
+  return {
+    session,
+    events,
+    async run() {
+      try {
+        return await session.run();
+      } catch (err) {
+        events.error(err);
+        throw err;
+      }
+    },
+  };
+}
