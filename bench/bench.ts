@@ -1,55 +1,147 @@
 import { setFlagsFromString } from 'node:v8';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { LogReader, LogWriter } from '../codecs/index.js';
+import { liveSession } from '../src/engine/live-session.js';
+import { replaySession } from '../src/engine/replay-session.js';
+import { SerialQueue } from '../src/engine/serial-queue.js';
 import { parseElf } from '../src/machine/elf-loader.js';
-import { Machine } from '../src/machine/machine.js';
+import type { ElfImage } from '../src/machine/elf-image.js';
 import { DEFAULT_RAM_BYTES, MemoryMap } from '../src/machine/memory-map.js';
-import { SLICE_ICOUNT } from '../src/engine/session.js';
 
 // Same V8 setting as the CLI (PERF-NOTES: OSR makes a long dispatch loop bimodal).
 setFlagsFromString('--no-use-osr');
 
-/** One measured run: instructions executed and host seconds. */
+type Mode = 'run' | 'record' | 'replay';
+
+/** One measured session. */
 interface Sample {
   icount: number;
   seconds: number;
+  events: number;
+  logBytes: number;
+}
+
+/** A guest and the serial input it is fed. */
+interface Scenario {
+  name: string;
+  elf: string;
+  input: Uint8Array;
+  runs: number;
 }
 
 const RUNS = Number(process.env.RRVM_BENCH_RUNS ?? 5);
-const guestPath = new URL('../../examples/cpu-bench/cpu-bench.elf', import.meta.url);
+const root = new URL('../../', import.meta.url);
+const config = { ramBytes: DEFAULT_RAM_BYTES, icountShift: 3 };
+const workDir = mkdtempSync(join(tmpdir(), 'rrvm-bench-'));
 
-/** Runs cpu-bench to completion in `run` mode (live ports, no recording) and times it. */
-function runOnce(elf: Uint8Array): Sample {
-  const machine = new Machine({ ramBytes: DEFAULT_RAM_BYTES, icountShift: 3 }, { clock: () => Date.now() * 1e6 });
-  machine.load(parseElf(elf, MemoryMap.RAM, DEFAULT_RAM_BYTES));
+/** 100 000 bytes of printable text for echo, then the 'q' that ends it. */
+function echoFlood(): Uint8Array {
+  const bytes = new Uint8Array(100_001);
+  for (let i = 0; i < 100_000; i++) bytes[i] = i % 64 === 63 ? 0x0a : 0x61 + (i % 16); // a..p: no q before the end
+  bytes[100_000] = 0x71;
+  return bytes;
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'cpu-bench', elf: 'examples/cpu-bench/cpu-bench.elf', input: new Uint8Array(0), runs: RUNS },
+  { name: 'rtc-loop', elf: 'examples/rtc-loop/rtc-loop.elf', input: new Uint8Array(0), runs: RUNS },
+  { name: 'echo-100k', elf: 'examples/echo/echo.elf', input: echoFlood(), runs: Math.max(1, Math.ceil(RUNS / 2)) },
+];
+
+/** Runs (or records) a guest to completion in this process and times the session. */
+async function live(image: ElfImage, scenario: Scenario, logPath: string | null): Promise<Sample> {
+  const serial = new SerialQueue();
+  serial.push(scenario.input);
+  serial.close();
+  const writer = logPath === null ? null : LogWriter.open(logPath, header(scenario));
+  const session = liveSession({
+    image,
+    config,
+    maxInsns: Infinity,
+    serial,
+    interactive: false,
+    idle: 'skip',
+    record: writer === null ? null : { writer, checkpointEvery: 2 ** 24 },
+    onConsole: () => {},
+  });
   const start = performance.now();
-  while (machine.halted === null) {
-    machine.run(machine.icount + SLICE_ICOUNT);
-    machine.takeConsoleOutput();
-  }
+  const { result } = await session.run();
   const seconds = (performance.now() - start) / 1000;
-  if (machine.halted.kind !== 'pass') throw new Error(`cpu-bench did not pass: ${JSON.stringify(machine.halted)}`);
-  return { icount: machine.icount, seconds };
+  if (result.stop.kind !== 'halt' || result.stop.halt.kind !== 'pass') throw new Error(`${scenario.name} did not pass: ${JSON.stringify(result.stop)}`);
+  return { icount: result.icount, seconds, events: session.events.count, logBytes: logPath === null ? 0 : statSync(logPath).size };
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-};
-
-const elf = readFileSync(guestPath);
-const samples: Sample[] = [];
-for (let i = 0; i < RUNS; i++) {
-  const s = runOnce(elf);
-  samples.push(s);
-  process.stderr.write(`  run ${i + 1}/${RUNS}: ${s.icount} instructions in ${s.seconds.toFixed(3)} s = ${(s.icount / s.seconds / 1e6).toFixed(1)} MIPS\n`);
+/** Replays a log in this process and times the session. */
+async function replay(image: ElfImage, logPath: string): Promise<Sample> {
+  const reader = LogReader.open(logPath);
+  const session = replaySession({ image, reader, maxInsns: Infinity, onConsole: () => {} });
+  const start = performance.now();
+  const result = await session.run();
+  const seconds = (performance.now() - start) / 1000;
+  return { icount: result.icount, seconds, events: session.events.count, logBytes: statSync(logPath).size };
 }
-const mips = median(samples.map((s) => s.icount / s.seconds / 1e6));
-const results = {
-  guest: 'examples/cpu-bench/cpu-bench.elf',
-  node: process.version,
-  runs: RUNS,
-  run: { instructions: samples[0]!.icount, medianSeconds: median(samples.map((s) => s.seconds)), medianMips: Number(mips.toFixed(1)) },
-};
-console.log(`cpu-bench run: ${results.run.instructions} instructions, median ${results.run.medianSeconds.toFixed(3)} s, ${results.run.medianMips} MIPS (median of ${RUNS})`);
-writeFileSync(new URL('../../bench/results.json', import.meta.url), JSON.stringify(results, null, 2) + '\n');
+
+function header(scenario: Scenario) {
+  return {
+    rrvmVersion: 'bench',
+    createdAt: new Date().toISOString(),
+    compression: 'none' as const,
+    checkpointEvery: 2 ** 24,
+    ramBytes: config.ramBytes,
+    icountShift: config.icountShift,
+    elfSha256: '0'.repeat(64),
+    elfPath: scenario.elf,
+    disks: [],
+    devices: [],
+  };
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const mips = (s: Sample): number => s.icount / s.seconds / 1e6;
+
+const results: Record<string, unknown> = { node: process.version, runs: RUNS, scenarios: {} };
+for (const scenario of SCENARIOS) {
+  const image = parseElf(readFileSync(new URL(scenario.elf, root)), MemoryMap.RAM, config.ramBytes);
+  const samples: Record<Mode, Sample[]> = { run: [], record: [], replay: [] };
+  const logPath = join(workDir, `${scenario.name}.rrlog`);
+  // Interleaved, so drift in machine load hits every mode alike.
+  for (let i = 0; i < scenario.runs; i++) {
+    samples.run.push(await live(image, scenario, null));
+    samples.record.push(await live(image, scenario, logPath));
+    samples.replay.push(await replay(image, logPath));
+    process.stderr.write(
+      `  ${scenario.name} ${i + 1}/${scenario.runs}: run ${mips(samples.run[i]!).toFixed(1)}, record ${mips(samples.record[i]!).toFixed(1)}, replay ${mips(samples.replay[i]!).toFixed(1)} MIPS\n`,
+    );
+  }
+  const m = { run: median(samples.run.map(mips)), record: median(samples.record.map(mips)), replay: median(samples.replay.map(mips)) };
+  const rec = samples.record[0]!;
+  const recordSeconds = median(samples.record.map((s) => s.seconds));
+  const summary = {
+    instructions: rec.icount,
+    mips: { run: round(m.run), record: round(m.record), replay: round(m.replay) },
+    recordOverhead: round(m.run / m.record - 1, 3),
+    replaySpeedVsRun: round(m.replay / m.run, 3),
+    events: rec.events,
+    eventsPerSecondRecorded: round(rec.events / recordSeconds, 0),
+    logBytes: rec.logBytes,
+    logBytesPerEvent: round(rec.logBytes / rec.events, 2),
+    logBytesPerSecond: round(rec.logBytes / recordSeconds, 0),
+  };
+  (results.scenarios as Record<string, unknown>)[scenario.name] = summary;
+  console.log(
+    `${scenario.name.padEnd(10)} ${String(rec.icount).padStart(10)} insns | MIPS run ${summary.mips.run}, record ${summary.mips.record}, replay ${summary.mips.replay}` +
+      ` | record overhead ${(summary.recordOverhead * 100).toFixed(1)}%, replay at ${(summary.replaySpeedVsRun * 100).toFixed(1)}% of run` +
+      ` | ${summary.events} events, ${summary.logBytesPerEvent} B/event, ${summary.eventsPerSecondRecorded} events/s, ${summary.logBytesPerSecond} log B/s`,
+  );
+}
+rmSync(workDir, { recursive: true, force: true });
+writeFileSync(new URL('bench/results.json', root), JSON.stringify(results, null, 2) + '\n');
+console.log('wrote bench/results.json');
+
+function round(v: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { EVENT_KINDS } from '../src/engine/event.js';
 import type { Icount, RrEvent } from '../src/engine/event.js';
+import { decodeChunkFast } from './fast-chunk-decoder.js';
 import { RrvmError } from '../src/engine/rrvm-error.js';
 import { crc32 } from './crc32.js';
 import { decodeEvent, newEventCodecState, resetEventCodecState } from './event-codec.js';
@@ -217,8 +218,12 @@ export class LogReader {
   private decodeChunkAt(i: number, state: EventCodecState): RrEvent[] {
     const chunk = this.chunks[i]!;
     const where = `${this.name}: chunk at offset ${chunk.offset}`;
-    const stored = decodeChunk(chunk.payload, this.header.compression, where);
     resetEventCodecState(state);
+    if (this.header.compression === 'none') {
+      const fast = decodeChunkFast(chunk.payload, state);
+      if (fast !== null) return fast;
+    }
+    const stored = decodeChunk(chunk.payload, this.header.compression, where);
     const events: RrEvent[] = [];
     for (let j = 0; j < stored.length; j++) {
       try {
