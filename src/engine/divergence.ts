@@ -29,6 +29,8 @@ function formatValue(v: unknown): string {
     const printable = [...v].every((b) => b >= 0x20 && b < 0x7f);
     return printable && v.length > 0 ? JSON.stringify(Buffer.from(v).toString('latin1')) : hex.length > 64 ? `${hex.slice(0, 64)}…(${v.length} bytes)` : hex || '""';
   }
+  // Clock values exceed 2^53: print the exact integer the double holds, not its shortest form.
+  if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) return BigInt(v).toString();
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
