@@ -69,6 +69,9 @@ export class Session {
       this.flushConsole();
       if (machine.halted !== null) continue;
       mode.checkpoint();
+      // A stop applied at this checkpoint (replay's SHUTDOWN) ends the run before any idling.
+      const stop = mode.shutdownRequested();
+      if (stop !== null) return stop;
       const cpu = machine.cpu;
       if (cpu.waiting && (cpu.mip & cpu.mie) === 0) {
         const ns = await mode.idle();
