@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { CommanderError } from 'commander';
+import { config as rxjsConfig } from 'rxjs';
 import { RrvmError } from '../engine/rrvm-error.js';
 import { ExitStatus } from './exit-status.js';
 import { createProgram } from './program.js';
@@ -8,10 +10,22 @@ import { createProgram } from './program.js';
 // A long-running dispatch loop is bimodal under on-stack replacement (PERF-NOTES): turn it off.
 setFlagsFromString('--no-use-osr');
 
+/** The first error a tap threw inside an Observable callback (rxjs reports those asynchronously). */
+let tapFailure: unknown = null;
+rxjsConfig.onUnhandledError = (err) => {
+  tapFailure ??= err;
+};
+
 /** Runs the CLI and maps every failure to a one-line message and an exit status, in one place. */
 async function main(argv: string[]): Promise<number> {
   try {
     await createProgram().parseAsync(argv);
+    // rxjs reports errors thrown in subscribers from a timer: let those fire before deciding.
+    await sleep(2);
+    if (tapFailure !== null) {
+      process.stderr.write(`rrvm: a tap failed: ${tapFailure instanceof Error ? tapFailure.message : String(tapFailure)}\n`);
+      return ExitStatus.USAGE_OR_INPUT;
+    }
     return typeof process.exitCode === 'number' ? process.exitCode : ExitStatus.OK;
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -12,8 +12,9 @@ export function createProgram(): Command {
   const program = new Command('rrvm')
     .description('Deterministic record/replay RISC-V (RV32IMAC) virtual machine on the QEMU virt board')
     .version(RRVM_VERSION)
-    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'rrvm: ')) })
     .exitOverride();
+  program.addHelpText('after', '\nRun `rrvm <command> --help` for a command\'s options. Docs: README.md, docs/.');
   runCommand(program);
   recordCommand(program);
   replayCommand(program);

@@ -224,6 +224,7 @@ export class Cpu {
     for (; n < budget; n++) {
       const off = pc ^ RAM_BASE_XOR;
       if (off >>> 0 >= ramBytes) {
+        this.pc = pc;
         this.icount = base + n;
         raiseException(this, Exception.INSTRUCTION_ACCESS_FAULT, pc);
         pc = this.pc;
@@ -250,6 +251,7 @@ export class Cpu {
       if (w === 0) {
         w = this.decodeAt(off);
         if (w === 0) {
+          this.pc = pc;
           this.icount = base + n;
           raiseException(this, Exception.INSTRUCTION_ACCESS_FAULT, pc);
           pc = this.pc;

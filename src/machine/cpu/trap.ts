@@ -24,8 +24,10 @@ function enterTrap(cpu: Cpu, cause: number, tval: number, epc: number): void {
 export function raiseException(cpu: Cpu, cause: number, tval: number): void {
   cpu.excepted = true;
   const epc = cpu.pc;
+  const fromPriv = cpu.priv;
   enterTrap(cpu, cause, tval, epc);
-  if (cpu.pc === epc) {
+  // From a lower privilege the same instruction may be legal in M-mode: only M-mode can storm.
+  if (cpu.pc === epc && fromPriv === Priv.M) {
     cpu.halt({ kind: 'trap-storm', pc: epc >>> 0, mcause: cause });
     cpu.sliceLimit = cpu.icount;
   }

@@ -249,8 +249,14 @@ export const sizeOf = (insn: Insn): number => (typeof insn === 'number' ? 4 : 2)
 
 /** Lays instructions out little-endian, in order, with no padding. */
 export function assemble(program: readonly (Insn | readonly Insn[])[]): Uint8Array {
-  const flat = program.flat() as Insn[];
-  const bytes = new Uint8Array(flat.reduce((n, insn) => n + sizeOf(insn), 0));
+  const flat: Insn[] = [];
+  for (const item of program) {
+    if (Array.isArray(item)) flat.push(...(item as readonly Insn[]));
+    else flat.push(item as Insn);
+  }
+  let size = 0;
+  for (const insn of flat) size += sizeOf(insn);
+  const bytes = new Uint8Array(size);
   const view = new DataView(bytes.buffer);
   let at = 0;
   for (const insn of flat) {

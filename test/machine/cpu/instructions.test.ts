@@ -332,6 +332,24 @@ describe('RV32I loads and stores', () => {
     }
   }
 
+  it('loads from an MMIO device sign- or zero-extend like RAM loads', () => {
+    // CLINT mtimecmp resets to all ones.
+    const m = machineWith([A.lb(a0, a1, 0), A.lbu(a2, a1, 1), A.lh(a3, a1, 2), A.lhu(a4, a1, 0), A.lw(a5, a1, 4), A.wfi()]);
+    runHot(m, BASE, () => ({ [a1]: 0x0200_4000 }), (r) => {
+      expect([r.x[a0], r.x[a2], r.x[a3], r.x[a4], r.x[a5]]).toEqual([-1, 0xff, -1, 0xffff, -1]);
+    });
+  });
+
+  it('narrow stores to an MMIO device change only their bytes, and the code after them still runs', () => {
+    // mtimecmp_lo = 0x11223344 via sw, then sb 0xaa at +1 and sh 0xbbcc at +2, read back.
+    const m = machineWith([A.sw(a2, a1, 0), A.sb(a3, a1, 1), A.sh(a4, a1, 2), A.lw(a0, a1, 0), A.addi(a5, 0, 7), A.wfi()]);
+    runHot(m, BASE, () => ({ [a1]: 0x0200_4000, [a2]: 0x1122_3344, [a3]: 0xaa, [a4]: 0xbbcc }), (r) => {
+      expect(r.x[a0] >>> 0).toBe(0xbbcc_aa44);
+      expect(r.x[a5]).toBe(7);
+      expect(r.icount).toBe(6);
+    });
+  });
+
   it('a load after a store to the same address in one block sees the stored value', () => {
     const m = machineWith([A.sw(a2, a1, 0), A.lw(a0, a1, 0), A.sh(a3, a1, 1), A.lw(a4, a1, 0), A.lbu(a5, a1, 2), A.wfi()]);
     runHot(m, BASE, (run) => ({ [a1]: DATA + 4 * run, [a2]: 0x1122_3344 + run, [a3]: 0xbeef }), (r, run) => {

@@ -83,6 +83,56 @@ describe('synchronous exceptions', () => {
     }
   });
 
+  it('reserved and RV64-only encodings are illegal instructions with mtval = their bits', () => {
+    const encodings: [string, A.Insn][] = [
+      ['slli with shamt[5] set (RV64)', A.slli(a0, a1, 1) | (1 << 25)],
+      ['srai with a wrong funct7', A.srai(a0, a1, 1) | (1 << 26)],
+      ['add with funct7 = 2', A.add(a0, a1, a1) | (2 << 25)],
+      ['ld (RV64 load)', A.lw(a0, a1, 0) | (1 << 12)],
+      ['sd (RV64 store)', A.sw(a0, a1, 0) | (1 << 12)],
+      ['a branch with funct3 = 2', A.beq(a0, a1, 8) | (2 << 12)],
+      ['jalr with funct3 = 1', A.jalr(a0, a1, 0) | (1 << 12)],
+      ['amoadd.d (RV64)', A.amoadd_w(a0, a1, a2) | (1 << 12)],
+      ['lr.w with rs2 != 0', A.lr_w(a0, a1) | (1 << 20)],
+      ['an unknown AMO funct5', A.amoadd_w(a0, a1, a2) | (0x1e << 27)],
+      ['CSR funct3 = 4', A.csrr(a0, Csr.mscratch) & ~(7 << 12) | (4 << 12)],
+      ['sret (no S-mode)', 0x1020_0073],
+      ['uret', 0x0020_0073],
+      ['c.addi4spn with imm 0', { c: 0x0000 | (1 << 2) }],
+      ['c.lui with imm 0', { c: 0x6501 }],
+      ['c.addi16sp with imm 0', { c: 0x6101 }],
+      ['c.slli with shamt[5] set (RV64)', { c: A.c_slli(a0, 1).c | (1 << 12) }],
+      ['c.srli with shamt[5] set', { c: A.c_srli(a0, 1).c | (1 << 12) }],
+      ['c.jr x0', { c: 0x8002 }],
+      ['c.lwsp with rd = x0', { c: 0x4002 }],
+      ['c.subw (RV64)', { c: A.c_sub(a0, a1).c | (1 << 12) }],
+      ['c.fld (no D)', { c: 0x2000 }],
+    ];
+    for (const [what, insn] of encodings) {
+      const m = withHandler([insn, A.wfi()]);
+      const r = runToWfi(m, BASE);
+      const bits = typeof insn === 'number' ? insn : insn.c;
+      expect(r.x[a2], what).toBe(2);
+      expect(r.x[a4] >>> 0, `${what}: mtval`).toBe(bits >>> 0);
+      expect(r.x[a3] >>> 0, `${what}: mepc`).toBe(BASE);
+    }
+  });
+
+  it('wfi in U-mode waits unless mstatus.TW is set, then it is illegal', () => {
+    const user = BASE + 0x100;
+    const allowed = withHandler(enterUser(user));
+    loadMore(allowed, [A.wfi(), A.addi(a0, 0, 1), A.wfi()], user);
+    allowed.run(1000);
+    expect(allowed.cpu.waiting).toBe(true);
+    expect(allowed.cpu.priv).toBe(0);
+    expect(allowed.cpu.x[a0]).toBe(0);
+    const trapped = withHandler([...A.li(t1, 1 << 21), A.csrrs(0, Csr.mstatus, t1), ...enterUser(user)]);
+    loadMore(trapped, [A.wfi()], user);
+    const r = runToWfi(trapped, BASE);
+    expect(r.x[a2]).toBe(2);
+    expect(r.x[a4] >>> 0).toBe(A.wfi());
+  });
+
   for (const [what, insn, cause] of [
     ['lw', A.lw(a0, s0, 0), 5],
     ['lbu', A.lbu(a0, s0, 0), 5],
@@ -233,6 +283,17 @@ describe('trap storms', () => {
     expect(m.cpu.x[A.Reg.s2]).toBe(2);
     expect(m.cpu.mcause).toBe(1);
     expect(m.cpu.mepc >>> 0).toBe(0x1000);
+  });
+
+  it('U-mode code that runs into the M-mode handler address is handled in M-mode, not taken for a trap storm', () => {
+    // The handler's first instruction reads mcause: illegal in U-mode, legal once the trap has
+    // switched to M-mode, so the second attempt makes progress.
+    const m = withHandler(enterUser(HANDLER));
+    const r = runToWfi(m, BASE);
+    expect(m.halted).toBe(null);
+    expect(r.x[a2]).toBe(2);
+    expect(r.x[a3] >>> 0).toBe(HANDLER);
+    expect(m.cpu.priv).toBe(3);
   });
 
   it('an illegal instruction at the trap vector halts with trap-storm', () => {
@@ -411,6 +472,19 @@ describe('interrupt state', () => {
     expect(m.cpu.mcause >>> 0).toBe((INTERRUPT | 3) >>> 0);
     // Taken right after the csrrsi (the 8th instruction) that set MIE.
     expect(m.cpu.x[a3]! >>> 0).toBe(BASE + 4 * 8);
+  });
+
+  it('mip shows MSIP and MTIP; with both pending the software interrupt is taken first', () => {
+    const handler = BASE + 0x400;
+    const m = machineWith([
+      ...A.li(t0, MTIMECMP), A.sw(0, t0, 4), A.sw(0, t0, 0), ...A.li(t1, CLINT), A.addi(t0, 0, 1), A.sw(t0, t1, 0),
+      A.csrr(a1, Csr.mip), ...A.li(t0, MSIE | MTIE), A.csrw(Csr.mie, t0), A.csrrsi(0, Csr.mstatus, 8), A.wfi(),
+    ]);
+    loadMore(m, [A.csrr(a2, Csr.mcause), A.csrw(Csr.mie, 0), A.wfi()], handler);
+    m.cpu.mtvec = handler;
+    m.run(1000);
+    expect(m.cpu.x[a1]! & (MSIE | MTIE)).toBe(MSIE | MTIE);
+    expect(m.cpu.x[a2]! >>> 0).toBe((INTERRUPT | 3) >>> 0);
   });
 
   it('in U-mode an enabled interrupt is taken even with mstatus.MIE clear', () => {
