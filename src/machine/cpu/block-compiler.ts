@@ -1,6 +1,7 @@
 import { type Decoded, X0_SINK } from './decode.js';
 import { Op } from './op.js';
 import * as alu from './alu.js';
+import type { Ram } from '../ram.js';
 
 /**
  * A compiled basic block: `run(icount, budget)` executes at most `budget` instructions
@@ -17,16 +18,7 @@ export interface BlockContext {
   excepted: boolean;
   loadSlow(addr: number, size: 1 | 2 | 4): number;
   storeSlow(addr: number, size: 1 | 2 | 4, value: number): void;
-  readonly ram: {
-    readonly bytes: number;
-    readonly u8: Uint8Array;
-    readonly i8: Int8Array;
-    readonly u16: Uint16Array;
-    readonly i16: Int16Array;
-    readonly i32: Int32Array;
-    readonly chunkFlags: Uint8Array;
-    onFlaggedStore(offset: number, size: number): void;
-  };
+  readonly ram: Ram;
 }
 
 /** One instruction of a block: its guest address and decoded fields. */
