@@ -1,5 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Icount, RrEvent } from '../src/engine/event.js';
+import { packNumberArray } from './fast-event-encoder.js';
 import { RrvmError } from '../src/engine/rrvm-error.js';
 import { encodeEvent, newEventCodecState, resetEventCodecState } from './event-codec.js';
 import type { EncodedEvent } from './event-codec.js';
@@ -39,6 +40,7 @@ export class LogWriter {
   private readonly eventsPerChunk: number;
   private readonly chunkBytes: number;
   private buffer = new Uint8Array(64 * 1024);
+  private view = new DataView(this.buffer.buffer);
   private bufferedBytes = 0;
   private buffered = 0;
   private chunkFirstIcount: Icount = 0;
@@ -110,7 +112,7 @@ export class LogWriter {
     const n = this.buffered;
     const headerBytes = n < 16 ? 1 : n < 0x10000 ? 3 : 5;
     const start = HEADROOM - headerBytes;
-    const view = new DataView(this.buffer.buffer);
+    const view = this.view;
     // MessagePack array header (fixarray / array 16 / array 32), big-endian as MessagePack is.
     if (headerBytes === 1) this.buffer[start] = 0x90 | n;
     else if (headerBytes === 3) {
@@ -163,23 +165,31 @@ export class LogWriter {
     }
     const seq = this.state.seq;
     const encoded: EncodedEvent = encodeEvent(e, this.state);
+    if (this.buffered === 0) {
+      this.chunkFirstIcount = e.icount;
+      this.chunkFirstSeq = seq;
+    }
+    this.reserve(1 + 9 * encoded.length);
+    const fast = packNumberArray(encoded, this.buffer, this.view, HEADROOM + this.bufferedBytes);
+    if (fast >= 0) return this.added(e, fast);
     const packed = packView(encoded);
     if (packed.length > MAX_EVENT_BYTES) {
       // The codec state already moved on; the writer cannot continue consistently.
       this.closed = true;
       throw new RrvmError('log.write', `${this.name}: a ${packed.length}-byte ${e.kind} event cannot fit in a chunk`);
     }
-    if (this.buffered === 0) {
-      this.chunkFirstIcount = e.icount;
-      this.chunkFirstSeq = seq;
-    }
     this.reserve(packed.length);
     this.buffer.set(packed, HEADROOM + this.bufferedBytes);
-    this.bufferedBytes += packed.length;
+    this.added(e, packed.length);
+  }
+
+  /** Accounts for an event whose `size` bytes were just placed in the buffer. */
+  private added(e: RrEvent, size: number): void {
+    this.bufferedBytes += size;
     this.buffered++;
     this.lastIcount = e.icount;
     this.counts[e.kind]++;
-    this.bytes[e.kind] += packed.length;
+    this.bytes[e.kind] += size;
   }
 
   private reserve(more: number): void {
@@ -190,6 +200,7 @@ export class LogWriter {
     const grown = new Uint8Array(size);
     grown.set(this.buffer.subarray(0, HEADROOM + this.bufferedBytes));
     this.buffer = grown;
+    this.view = new DataView(grown.buffer);
   }
 
   private write(bytes: Uint8Array): void {

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Packr, Unpackr } from 'msgpackr';
+import { packNumberArray } from '../../codecs/fast-event-encoder.js';
+import { decodeChunkFast } from '../../codecs/fast-chunk-decoder.js';
+import { decodeEvent, newEventCodecState } from '../../codecs/event-codec.js';
+
+const unpackr = new Unpackr({ useRecords: false, moreTypes: false, mapsAsObjects: true });
+const packr = new Packr({ useRecords: false, moreTypes: false });
+
+const anyNumber = fc.oneof(
+  fc.integer({ min: -40, max: 300 }),
+  fc.integer(),
+  fc.maxSafeInteger(),
+  fc.double({ noNaN: true }),
+  fc.constantFrom(0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffffff, 2 ** 32, -0x21, -0x81, -0x8001, -(2 ** 31), 1.5e18),
+);
+
+describe('packNumberArray', () => {
+  it('writes MessagePack that msgpackr decodes to the same numbers', () => {
+    fc.assert(
+      fc.property(fc.array(anyNumber, { maxLength: 15 }), (values) => {
+        const out = new Uint8Array(256);
+        const n = packNumberArray(values, out, new DataView(out.buffer), 3);
+        expect(n).toBeGreaterThan(0);
+        const decoded = unpackr.unpack(out.subarray(3, 3 + n)) as number[];
+        // -0 becomes 0, exactly as msgpackr itself encodes it.
+        expect(decoded).toEqual(values.map((v) => (Object.is(v, -0) ? 0 : v)));
+      }),
+    );
+  });
+
+  it('declines arrays that are not short arrays of numbers', () => {
+    const out = new Uint8Array(256);
+    const view = new DataView(out.buffer);
+    expect(packNumberArray([1, 'x'], out, view, 0)).toBe(-1);
+    expect(packNumberArray([1, new Uint8Array(2)], out, view, 0)).toBe(-1);
+    expect(packNumberArray(new Array(16).fill(1), out, view, 0)).toBe(-1);
+  });
+});
+
+describe('decodeChunkFast', () => {
+  const clockEvent = fc.tuple(fc.nat({ max: 100_000 }), fc.integer({ min: -1_000_000, max: 1_000_000_000 }));
+
+  it('decodes chunks of CLOCK and other events exactly like msgpackr + decodeEvent', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(clockEvent.map(([d, v]) => [1, d, 0, v]), fc.nat({ max: 1000 }).map((ns) => [10, 5, ns])), { minLength: 1, maxLength: 40 }),
+        (stored) => {
+          const bytes = packr.pack(stored);
+          const fast = decodeChunkFast(bytes, newEventCodecState(7));
+          const state = newEventCodecState(7);
+          const slow = (unpackr.unpack(bytes) as unknown[]).map((s) => decodeEvent(s, state));
+          expect(fast).toEqual(slow);
+        },
+      ),
+    );
+  });
+
+  it('returns null (the generic decoder then reports) for malformed or unusual payloads, leaving the state alone', () => {
+    const state = newEventCodecState(3);
+    expect(decodeChunkFast(Uint8Array.of(0x91, 0x94, 0x01, 0x05), state)).toBeNull(); // truncated
+    expect(decodeChunkFast(Uint8Array.of(0x91, 0x94, 0x01, 0x05, 0x09, 0x01, 0x00), state)).toBeNull(); // unknown clock id 9
+    expect(decodeChunkFast(Uint8Array.of(0x90), state)).toBeNull(); // empty chunk
+    expect(decodeChunkFast(Uint8Array.of(0x91, 0x92, 0x0a, 0x00, 0xc1), state)).toBeNull(); // WARP missing its payload, then the reserved byte 0xc1
+    expect(state).toEqual(newEventCodecState(3));
+  });
+});
