@@ -171,6 +171,17 @@ export class LogReader {
    * during iteration at the first chunk that does not decode or disagrees with the footer.
    */
   *events(fromIcount: Icount = 0): Generator<RrEvent, void, undefined> {
+    for (const chunk of this.eventChunks(fromIcount)) {
+      for (const e of chunk) if (e.icount >= fromIcount) yield e;
+    }
+  }
+
+  /**
+   * The same events a chunk at a time (each array is the caller's), with the same checks:
+   * the replay gate's feed, which saves a generator step per event. The first chunk may hold
+   * events before `fromIcount`.
+   */
+  *eventChunks(fromIcount: Icount = 0): Generator<RrEvent[], void, undefined> {
     const footer = this.footer;
     let first = 0;
     if (footer !== null && fromIcount > 0) {
@@ -201,8 +212,8 @@ export class LogReader {
         ended = e.kind === 'END';
         counts[e.kind]++;
         lastIcount = e.icount;
-        if (e.icount >= fromIcount) yield e;
       }
+      yield events;
     }
     if (footer === null) return;
     const whole = first === 0;

@@ -38,7 +38,8 @@ export class ReplayMode implements SessionMode {
   private stop: StopReason | null = null;
 
   constructor(
-    private readonly log: Iterator<RrEvent>,
+    /** The log's events, a chunk at a time (LogReader.eventChunks). */
+    private readonly log: Iterator<RrEvent[]>,
     private readonly events: EventStream,
     private readonly end: ReplayEnd,
   ) {}
@@ -52,7 +53,7 @@ export class ReplayMode implements SessionMode {
     while (this.ahead.length - this.head <= n) {
       const next = this.log.next();
       if (next.done === true) return undefined;
-      this.ahead.push(next.value);
+      for (const e of next.value) this.ahead.push(e);
     }
     return this.ahead[this.head + n];
   }

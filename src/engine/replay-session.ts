@@ -30,7 +30,7 @@ export function replaySession(options: ReplaySessionOptions): ReplaySession {
   const events = options.events ?? new EventStream();
   const end =
     reader.footer !== null ? { icount: reader.footer.endIcount, complete: true } : { icount: reader.truncatedAt?.icount ?? 0, complete: false };
-  const mode = new ReplayMode(reader.events()[Symbol.iterator](), events, end);
+  const mode = new ReplayMode(reader.eventChunks(), events, end);
   const session = new Session(options.image, mode, {
     config: { ramBytes: reader.header.ramBytes, icountShift: reader.header.icountShift },
     maxInsns: options.maxInsns,
