@@ -19,8 +19,8 @@ export class EventStream {
   readonly events$: Observable<RrEvent> = this.subject.asObservable();
 
   /**
-   * Stamps `e` in place at `icount` with the next seq, emits it to every subscriber (synchronously) and
-   * returns it. Throws RrvmError `stream.order` when icount decreases, is not a whole number
+   * Stamps `e` in place (the stream owns it from now on) at `icount` with the next seq, emits
+   * it to every subscriber (synchronously) and returns it. Throws RrvmError `stream.order` when icount decreases, is not a whole number
    * ≥ 0, or the stream already carried END, was completed or errored.
    */
   emit(e: UnstampedEvent, icount: Icount): RrEvent {

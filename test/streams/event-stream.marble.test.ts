@@ -12,7 +12,8 @@ describe('EventStream', () => {
       const stream = new EventStream();
       // Host arrivals: two in one slice (frame 2, icount 100), one later (frame 5, icount 300).
       cold('--(xy)--z|', { x: [a, 100], y: [b, 100], z: [a, 300] } as Record<string, [UnstampedEvent, number]>).subscribe({
-        next: ([e, icount]) => stream.emit(e, icount),
+        // emit stamps its argument in place (it owns it), so each emission gets a fresh object.
+        next: ([e, icount]) => stream.emit({ ...e }, icount),
         complete: () => stream.complete(),
       });
       expectObservable(stream.events$).toBe('--(xy)--z|', {
@@ -34,9 +35,9 @@ describe('EventStream', () => {
     const stream = new EventStream();
     const seen: RrEvent[] = [];
     stream.events$.subscribe((e) => seen.push(e));
-    stream.emit(a, 50);
-    expect(codeOf(thrown(() => stream.emit(b, 49)))).toBe('stream.order');
-    expect(stream.emit(b, 50)).toEqual(charRead('b', 50, 1));
+    stream.emit({ ...a }, 50);
+    expect(codeOf(thrown(() => stream.emit({ ...b }, 49)))).toBe('stream.order');
+    expect(stream.emit({ ...b }, 50)).toEqual(charRead('b', 50, 1));
     expect(seen).toEqual([charRead('a', 50, 0), charRead('b', 50, 1)]);
   });
 
