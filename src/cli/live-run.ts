@@ -8,6 +8,7 @@ import { liveSession, type LiveSession } from '../engine/live-session.js';
 import type { SessionResult } from '../engine/session.js';
 import { describeStop } from './exit-status.js';
 import { hostSerial, type SerialInputOptions } from './host-serial.js';
+import { checkLogTarget } from './check-log-target.js';
 import { loadGuest } from './load-guest.js';
 import type { MachineOptions } from './machine-options.js';
 import { RRVM_VERSION } from './version.js';
@@ -32,6 +33,7 @@ export interface RecordTarget {
  */
 export async function liveRun(elfPath: string, options: LiveOptions, record: RecordTarget | null): Promise<number> {
   const { bytes, image } = loadGuest(elfPath, options.memory);
+  if (record !== null) checkLogTarget(record.path, elfPath);
   const taps = await loadTaps(options.tap);
   const events = new EventStream();
   const console$ = new Subject<{ icount: number; bytes: Uint8Array }>();

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { Subject } from 'rxjs';
 import { LogReader, type LogHeader } from '../../codecs/index.js';
 import { EventStream } from '../../streams/event-stream.js';
@@ -8,6 +9,7 @@ import { replaySession } from '../engine/replay-session.js';
 import { RrvmError } from '../engine/rrvm-error.js';
 import type { SessionResult } from '../engine/session.js';
 import { loadGuest } from './load-guest.js';
+import { progressLine } from './progress-line.js';
 import { loadTaps } from './tap-options.js';
 
 /** Options of `replay` and `verify`. */
@@ -38,6 +40,9 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
   const reader = LogReader.open(logPath);
   const header = reader.header;
   const elfPath = options.elf ?? header.elfPath;
+  if (options.elf === undefined && !existsSync(elfPath)) {
+    throw new RrvmError('input.read', `the guest ELF recorded in the log, '${elfPath}', is gone; pass --elf FILE`);
+  }
   const { bytes, image } = loadGuest(elfPath, header.ramBytes);
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (sha !== header.elfSha256 && options.force !== true) {
@@ -50,9 +55,11 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
   const events = new EventStream();
   const console$ = new Subject<{ icount: number; bytes: Uint8Array }>();
   const attached = attachTaps(taps, { mode: 'replay', events$: events.events$, console$ });
+  const progress = progressLine('replaying', reader.footer?.endIcount ?? reader.truncatedAt?.icount ?? 0);
   const replay = replaySession({
     image,
     reader,
+    onProgress: progress.update,
     maxInsns: options.until ?? Infinity,
     events,
     onConsole: (out, icount) => {
@@ -64,10 +71,12 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
   try {
     result = await replay.run();
   } catch (err) {
+    progress.done();
     console$.error(err);
     await attached.finish().catch(() => undefined);
     throw err;
   }
+  progress.done();
   console$.complete();
   await attached.finish();
   return {

@@ -14,6 +14,7 @@ export interface ReplaySessionOptions {
   /** The stream taps subscribe to (a fresh one when omitted). */
   events?: EventStream;
   onConsole: (bytes: Uint8Array, icount: number) => void;
+  onProgress?: (icount: number) => void;
 }
 
 /** A replay, built and ready to run. */
@@ -35,6 +36,7 @@ export function replaySession(options: ReplaySessionOptions): ReplaySession {
     config: { ramBytes: reader.header.ramBytes, icountShift: reader.header.icountShift },
     maxInsns: options.maxInsns,
     onConsole: options.onConsole,
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.sliceIcount === undefined ? {} : { sliceIcount: options.sliceIcount }),
   });
   return {

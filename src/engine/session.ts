@@ -25,6 +25,8 @@ export interface SessionOptions {
   onConsole: (bytes: Uint8Array, icount: number) => void;
   /** Instructions per slice (tests vary it; the result must not depend on it). */
   sliceIcount?: number;
+  /** Called with the icount whenever the session yields to the host (every ~20 ms of work). */
+  onProgress?: (icount: number) => void;
 }
 
 /**
@@ -82,6 +84,7 @@ export class Session {
       }
       const now = performance.now();
       if (now - lastYield >= (mode.interactive ? 1 : 20)) {
+        options.onProgress?.(machine.icount);
         await yieldToHost();
         lastYield = performance.now();
       }
