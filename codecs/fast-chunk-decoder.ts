@@ -57,6 +57,13 @@ class Reader {
     return v;
   }
 
+  /** An integral number of any size (a clock value delta may be a whole double beyond 2^53). */
+  integral(): number {
+    const v = this.value();
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw UNHANDLED;
+    return v;
+  }
+
   /** Any supported value. Integers come back as numbers (unsafe 64-bit ones are UNHANDLED). */
   value(): unknown {
     const at = this.need(1);
@@ -151,7 +158,7 @@ export function decodeChunkFast(bytes: Uint8Array, state: EventCodecState): RrEv
       if (r.arrayLength() === 4 && r.int() === CLOCK_TAG) {
         const dIcount = r.int();
         const id = r.int();
-        const dValue = r.int();
+        const dValue = r.integral();
         const clock = CLOCK_BY_ID[id];
         const icount = state.icount + dIcount;
         if (dIcount < 0 || clock === undefined || !Number.isSafeInteger(icount)) throw UNHANDLED;

@@ -57,6 +57,17 @@ describe('decodeChunkFast', () => {
     );
   });
 
+  it('takes the fast path for a CLOCK chunk whose first value is a wall-clock time beyond 2^53', () => {
+    const first = 1795308109738270720;
+    const bytes = packr.pack([
+      [1, 144, 0, first],
+      [1, 60, 0, 5120],
+    ]);
+    const fast = decodeChunkFast(bytes, newEventCodecState());
+    expect(fast).not.toBeNull();
+    expect(fast!.map((e) => (e.kind === 'CLOCK' ? e.value : null))).toEqual([first, first + 5120]);
+  });
+
   it('returns null (the generic decoder then reports) for malformed or unusual payloads, leaving the state alone', () => {
     const state = newEventCodecState(3);
     expect(decodeChunkFast(Uint8Array.of(0x91, 0x94, 0x01, 0x05), state)).toBeNull(); // truncated
