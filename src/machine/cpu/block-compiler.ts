@@ -99,7 +99,7 @@ const reg = (r: number): string => (r === 0 ? '0' : `r${r}`);
 /**
  * Generates the JS source of a block's body. Guest registers live in JS locals for the
  * block's duration and are written back to `x` on every exit; a block that ends with a
- * branch back to its own start becomes a JS loop bounded by the budget.
+ * branch or jump back to its own start becomes a JS loop bounded by the budget.
  */
 export function blockSource(insns: BlockInstruction[]): string {
   const used = new Set<number>();
@@ -116,7 +116,7 @@ export function blockSource(insns: BlockInstruction[]): string {
   const exit = (pcExpr: string, count: string): string => `{ ${writeBack} cpu.pc = ${pcExpr}; return ${count}; }`;
   const first = insns[0]!.pc;
   const last = insns[insns.length - 1]!;
-  const loops = BRANCHES[last.op] !== undefined && ((last.pc + last.imm) | 0) === first;
+  const loops = (BRANCHES[last.op] !== undefined || last.op === Op.JAL) && ((last.pc + last.imm) | 0) === first;
   const n = insns.length;
   const body: string[] = [];
   insns.forEach((d, i) => {
@@ -154,7 +154,10 @@ export function blockSource(insns: BlockInstruction[]): string {
       );
     } else if (d.op === Op.JAL) {
       if (dest !== null) body.push(assign(`${next}`));
-      body.push(exit(`${(d.pc + d.imm) | 0}`, `k + ${n}`));
+      // A JAL inside the block was followed: the trace goes on at its target.
+      if (i < n - 1) return;
+      if (loops) body.push(`k += ${n};`, `if (k + ${n} > budget) ${exit(`${first}`, 'k')}`);
+      else body.push(exit(`${(d.pc + d.imm) | 0}`, `k + ${n}`));
     } else if (d.op === Op.JALR) {
       body.push(`{ const t = (${a} + ${d.imm}) & -2;`);
       if (dest !== null) body.push(assign(`${next}`));

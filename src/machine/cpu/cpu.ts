@@ -8,13 +8,9 @@ import { Exception, Priv } from './trap-cause.js';
 import { execCold } from './cold-ops.js';
 import { raiseException, takePendingInterrupt } from './trap.js';
 import { div, divu, mulh, mulhsu, mulhu, rem, remu } from './alu.js';
-import { compileBlock, endsBlock, isBlockOp, type BlockFn, type BlockInstruction } from './block-compiler.js';
+import type { BlockInstruction } from './block-compiler.js';
+import { BLOCK_HEAT_THRESHOLD, BlockCache } from './block-cache.js';
 import { lengthOf, opOf, rdOf, rs1Of, rs2Of } from './decode.js';
-
-/** Executions of an address before a block is compiled there (code that runs once stays interpreted). */
-const BLOCK_HEAT_THRESHOLD = 8;
-/** Longest compiled block, in instructions. */
-const BLOCK_MAX_INSNS = 64;
 
 /** XOR with this turns a physical address into a RAM offset (RAM is at 0x8000_0000). */
 const RAM_BASE_XOR = -0x8000_0000;
@@ -65,16 +61,8 @@ export class Cpu {
   /** Immediate of each predecoded instruction. */
   private readonly decodedImm: Int32Array;
   private readonly scratch: Decoded = { op: Op.UNDECODED, rd: 0, rs1: 0, rs2: 0, imm: 0, length: 4 };
-  /** Per RAM halfword: id of the compiled block starting there (0 none, -1 not compilable). */
-  private readonly blockIds: Int32Array;
-  /** Per RAM halfword: executions seen before compiling a block there. */
-  private readonly blockHeat: Uint8Array;
-  /** Compiled blocks by id (index 0 unused); null once invalidated. */
-  private readonly blockFns: (BlockFn | null)[] = [null];
-  /** Instruction count of each block by id. */
-  private readonly blockLengths: number[] = [0];
-  /** RAM offsets [start, end) covered by each block, for invalidation. */
-  private readonly blockRanges: number[] = [0, 0];
+  /** Compiled blocks of hot code. */
+  private readonly blocks: BlockCache;
 
   constructor(
     readonly ram: Ram,
@@ -84,8 +72,13 @@ export class Cpu {
   ) {
     this.decodedWord = new Int32Array(ram.bytes >>> 1);
     this.decodedImm = new Int32Array(ram.bytes >>> 1);
-    this.blockIds = new Int32Array(ram.bytes >>> 1);
-    this.blockHeat = new Uint8Array(ram.bytes >>> 1);
+    this.blocks = new BlockCache(ram.bytes, this, (off) => this.blockInstructionAt(off));
+  }
+
+  /** True when a compiled block starts at physical address `address` (for tests and profiling). */
+  hasCompiledBlockAt(address: number): boolean {
+    const off = ((address >>> 0) - 0x8000_0000) >>> 0;
+    return off < this.ram.bytes && this.blocks.ids[off >>> 1]! > 0;
   }
 
   /** Sets or clears one `mip` bit (an interrupt line from the CLINT or PLIC). */
@@ -108,49 +101,15 @@ export class Cpu {
       // A 32-bit instruction starting in the previous chunk's last halfword also covers this one.
       const first = Math.max(0, (chunk << (CHUNK_SHIFT - 1)) - 1);
       this.decodedWord.fill(0, first, (chunk + 1) << (CHUNK_SHIFT - 1));
-      this.dropBlocks(chunk << CHUNK_SHIFT, (chunk + 1) << CHUNK_SHIFT);
+      this.blocks.drop(chunk << CHUNK_SHIFT, (chunk + 1) << CHUNK_SHIFT);
     }
   }
 
-  /** Forgets compiled blocks that overlap RAM offsets `[start, end)`. */
-  private dropBlocks(start: number, end: number): void {
-    const ranges = this.blockRanges;
-    for (let id = 1; id < this.blockFns.length; id++) {
-      if (this.blockFns[id] === null || ranges[2 * id]! >= end || ranges[2 * id + 1]! <= start) continue;
-      this.blockFns[id] = null;
-      this.blockIds[ranges[2 * id]! >>> 1] = 0;
-      this.blockHeat[ranges[2 * id]! >>> 1] = 0;
-    }
-    for (let slot = start >>> 1; slot < end >>> 1; slot++) {
-      if (this.blockIds[slot] === -1) this.blockIds[slot] = 0;
-    }
-  }
-
-  /**
-   * Compiles the basic block starting at RAM offset `off` (called once it is hot). A block
-   * runs up to a control transfer, a cold op, 64 instructions or the end of RAM.
-   */
-  private compileAt(off: number): void {
-    const insns: BlockInstruction[] = [];
-    let at = off;
-    while (insns.length < BLOCK_MAX_INSNS && at < this.ram.bytes) {
-      const w = this.decodedWord[at >>> 1] || this.decodeAt(at);
-      if (w === 0 || !isBlockOp(opOf(w))) break;
-      const imm = this.decodedImm[at >>> 1]!;
-      const insn = { pc: (at + 0x8000_0000) | 0, op: opOf(w) as Op, rd: rdOf(w), rs1: rs1Of(w), rs2: rs2Of(w), imm, length: lengthOf(w) };
-      insns.push(insn);
-      at += insn.length;
-      if (endsBlock(insn, insns[0]!.pc)) break;
-    }
-    if (insns.length === 0) {
-      this.blockIds[off >>> 1] = -1;
-      return;
-    }
-    const id = this.blockFns.length;
-    this.blockFns.push(compileBlock(this, insns));
-    this.blockLengths.push(insns.length);
-    this.blockRanges.push(off, at);
-    this.blockIds[off >>> 1] = id;
+  /** The decoded instruction at RAM offset `off` for the block compiler, or null if it cannot be fetched. */
+  private blockInstructionAt(off: number): BlockInstruction | null {
+    const w = this.decodedWord[off >>> 1] || this.decodeAt(off);
+    if (w === 0) return null;
+    return { pc: (off + 0x8000_0000) | 0, op: opOf(w) as Op, rd: rdOf(w), rs1: rs1Of(w), rs2: rs2Of(w), imm: this.decodedImm[off >>> 1]!, length: lengthOf(w) };
   }
 
   /** Decodes the instruction at RAM offset `off` into the cache; returns the packed word. */
@@ -212,10 +171,11 @@ export class Cpu {
     const i32 = ram.i32;
     const flags = ram.chunkFlags;
     const ramBytes = ram.bytes;
-    const blockIds = this.blockIds;
-    const blockFns = this.blockFns;
-    const blockLengths = this.blockLengths;
-    const heat = this.blockHeat;
+    const blocks = this.blocks;
+    const blockIds = blocks.ids;
+    const blockFns = blocks.fns;
+    const blockLengths = blocks.lengths;
+    const heat = blocks.heat;
     let pc = this.pc | 0;
     // Count in an int32 local (slices are short) so the loop does no float arithmetic.
     const base = this.icount;
@@ -243,7 +203,7 @@ export class Cpu {
           continue;
         }
       } else if (id === 0 && ++heat[slot] === BLOCK_HEAT_THRESHOLD) {
-        this.compileAt(off);
+        blocks.compile(off);
         n--; // nothing executed: the next iteration starts the new block
         continue;
       }

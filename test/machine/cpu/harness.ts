@@ -56,10 +56,9 @@ export function runToWfi(m: Machine, entry: number, regs: Readonly<Record<number
   return { x: Array.from(cpu.x.subarray(0, 32)), pc: cpu.pc >>> 0, icount: m.icount - start };
 }
 
-/** True when a compiled block starts at `addr` (reads the hart's private block table). */
+/** True when a compiled block starts at `addr`. */
 export function isCompiledAt(m: Machine, addr: number): boolean {
-  const blockIds = (m.cpu as unknown as { blockIds: Int32Array }).blockIds;
-  return blockIds[((addr >>> 0) - BASE) >>> 1]! > 0;
+  return m.cpu.hasCompiledBlockAt(addr);
 }
 
 /**

@@ -1,0 +1,95 @@
+import { compileBlock, endsBlock, isBlockOp, type BlockContext, type BlockFn, type BlockInstruction } from './block-compiler.js';
+import { Op } from './op.js';
+
+/** Executions of an address before a block is compiled there (code that runs once stays interpreted). */
+export const BLOCK_HEAT_THRESHOLD = 8;
+/** Longest compiled block, in instructions. */
+const BLOCK_MAX_INSNS = 64;
+const RAM_BASE = 0x8000_0000;
+
+/**
+ * The compiled blocks of a hart, indexed by the RAM halfword they start at. A block is a
+ * trace: it follows unconditional jumps (JAL), so it may cover several address ranges, all of
+ * which are remembered for invalidation when code is overwritten.
+ */
+export class BlockCache {
+  /** Per RAM halfword: id of the block starting there (0 none yet, -1 not compilable). */
+  readonly ids: Int32Array;
+  /** Per RAM halfword: executions seen before compiling a block there. */
+  readonly heat: Uint8Array;
+  /** Compiled blocks by id (index 0 unused); null once invalidated. */
+  readonly fns: (BlockFn | null)[] = [null];
+  /** Instruction count of each block by id: it runs only when that many fit in the budget. */
+  readonly lengths: number[] = [0];
+  /** RAM offset ranges [start, end, start, end, …] each block covers, by id. */
+  private readonly ranges: number[][] = [[]];
+
+  constructor(
+    ramBytes: number,
+    private readonly hart: BlockContext,
+    /** Decodes the instruction at a RAM offset; null when it cannot be fetched. */
+    private readonly instructionAt: (offset: number) => BlockInstruction | null,
+  ) {
+    this.ids = new Int32Array(ramBytes >>> 1);
+    this.heat = new Uint8Array(ramBytes >>> 1);
+  }
+
+  /**
+   * Compiles the block starting at RAM offset `start`. It runs to a control transfer that
+   * leaves the trace (JALR, a JAL to code already in it, a branch back to its start), a cold
+   * op, 64 instructions or the end of RAM; conditional branches are side exits.
+   */
+  compile(start: number): void {
+    const insns: BlockInstruction[] = [];
+    const ranges: number[] = [];
+    const seen = new Set<number>();
+    let rangeStart = start;
+    let at = start;
+    const ramBytes = this.ids.length << 1;
+    while (insns.length < BLOCK_MAX_INSNS && at < ramBytes && !seen.has(at)) {
+      const insn = this.instructionAt(at);
+      if (insn === null || !isBlockOp(insn.op)) break;
+      insns.push(insn);
+      seen.add(at);
+      at += insn.length;
+      if (insn.op === Op.JAL) {
+        const target = (insn.pc + insn.imm - RAM_BASE) >>> 0;
+        if (target < ramBytes && !seen.has(target) && insns.length < BLOCK_MAX_INSNS) {
+          ranges.push(rangeStart, at);
+          rangeStart = at = target;
+          continue;
+        }
+      }
+      if (endsBlock(insn, insns[0]!.pc)) break;
+    }
+    ranges.push(rangeStart, at);
+    if (insns.length === 0) {
+      this.ids[start >>> 1] = -1;
+      return;
+    }
+    const id = this.fns.length;
+    this.fns.push(compileBlock(this.hart, insns));
+    this.lengths.push(insns.length);
+    this.ranges.push(ranges);
+    this.ids[start >>> 1] = id;
+  }
+
+  /** Forgets every block that covers any byte of RAM offsets `[start, end)`. */
+  drop(start: number, end: number): void {
+    for (let id = 1; id < this.fns.length; id++) {
+      if (this.fns[id] === null) continue;
+      const ranges = this.ranges[id]!;
+      for (let r = 0; r < ranges.length; r += 2) {
+        if (ranges[r]! < end && ranges[r + 1]! > start) {
+          this.fns[id] = null;
+          this.ids[ranges[0]! >>> 1] = 0;
+          this.heat[ranges[0]! >>> 1] = 0;
+          break;
+        }
+      }
+    }
+    for (let slot = start >>> 1; slot < end >>> 1; slot++) {
+      if (this.ids[slot] === -1) this.ids[slot] = 0;
+    }
+  }
+}
