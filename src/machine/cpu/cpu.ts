@@ -2,7 +2,7 @@ import type { Bus } from '../bus.js';
 import { ChunkFlag, CHUNK_SHIFT, type Ram } from '../ram.js';
 import type { VirtualClock } from '../virtual-clock.js';
 import type { HaltSink } from '../halt-reason.js';
-import { decode16, decode32, packDecoded, type Decoded } from './decode.js';
+import { decode16, decode32, lengthOf, opOf, packDecoded, rdOf, rs1Of, rs2Of, type Decoded } from './decode.js';
 import { Op } from './op.js';
 import { Exception, Priv } from './trap-cause.js';
 import { execCold } from './cold-ops.js';
@@ -10,7 +10,6 @@ import { raiseException, takePendingInterrupt } from './trap.js';
 import { div, divu, mulh, mulhsu, mulhu, rem, remu } from './alu.js';
 import type { BlockInstruction } from './block-compiler.js';
 import { BLOCK_HEAT_THRESHOLD, BlockCache } from './block-cache.js';
-import { lengthOf, opOf, rdOf, rs1Of, rs2Of } from './decode.js';
 
 /** XOR with this turns a physical address into a RAM offset (RAM is at 0x8000_0000). */
 const RAM_BASE_XOR = -0x8000_0000;
