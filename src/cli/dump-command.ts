@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { stdoutClosed, writeOut } from './stdout.js';
 import { LogReader } from '../../codecs/index.js';
 import { eventJson } from '../../streams/taps/events-jsonl.js';
 import { describeEvent } from '../engine/divergence.js';
@@ -34,11 +35,11 @@ export function dumpCommand(program: Command): void {
       const reader = LogReader.open(logPath);
       const out: string[] = [];
       const flush = (): void => {
-        if (out.length > 0) process.stdout.write(out.join('\n') + '\n');
+        if (out.length > 0) writeOut(out.join('\n') + '\n');
         out.length = 0;
       };
       for (const e of reader.events(opts.from ?? 0)) {
-        if (opts.to !== undefined && e.icount > opts.to) break;
+        if ((opts.to !== undefined && e.icount > opts.to) || stdoutClosed()) break;
         if (opts.from !== undefined && e.icount < opts.from) continue;
         if (kinds.size > 0 && !kinds.has(e.kind)) continue;
         out.push(opts.json ? eventJson(e) : describeEvent(e));

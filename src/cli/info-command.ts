@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { writeOut } from './stdout.js';
 import type { Command } from 'commander';
 import { EVENT_KINDS } from '../engine/event.js';
 import { LogReader } from '../../codecs/index.js';
@@ -37,7 +38,7 @@ export function infoCommand(program: Command): void {
         bytesPerKind: bytes,
       };
       if (opts.json) {
-        console.log(JSON.stringify(info, null, 2));
+        writeOut(JSON.stringify(info, null, 2) + '\n');
         return;
       }
       const h = reader.header;
@@ -51,6 +52,6 @@ export function infoCommand(program: Command): void {
         `events:       ${Object.values(counts).reduce((a, b) => a + b, 0)}`,
         ...Object.entries(counts).map(([kind, n]) => `  ${kind.padEnd(12)} ${String(n).padStart(10)}${bytes ? `  ${String(bytes[kind]).padStart(10)} bytes  ${(bytes[kind]! / n).toFixed(1)} B/event` : ''}`),
       ];
-      console.log(lines.join('\n'));
+      writeOut(lines.join('\n') + '\n');
     });
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { writeOut } from './stdout.js';
 import { resolve } from 'node:path';
 import { Subject } from 'rxjs';
 import { LogWriter, type LogCompression } from '../../codecs/index.js';
@@ -65,7 +66,7 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
     record: writer === null || record === null ? null : { writer, checkpointEvery: record.checkpointEvery },
     events,
     onConsole: (out, icount) => {
-      process.stdout.write(out);
+      writeOut(out);
       console$.next({ icount, bytes: out });
     },
   });

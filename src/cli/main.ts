@@ -6,9 +6,11 @@ import { config as rxjsConfig } from 'rxjs';
 import { RrvmError } from '../engine/rrvm-error.js';
 import { ExitStatus } from './exit-status.js';
 import { createProgram } from './program.js';
+import { guardStdout } from './stdout.js';
 
 // A long-running dispatch loop is bimodal under on-stack replacement (PERF-NOTES): turn it off.
 setFlagsFromString('--no-use-osr');
+guardStdout();
 
 /** The first error a tap threw inside an Observable callback (rxjs reports those asynchronously). */
 let tapFailure: unknown = null;
@@ -41,4 +43,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exit(await main(process.argv));
+/** Resolves once everything written to `stream` so far has been handed to the OS. */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
+const status = await main(process.argv);
+// NB: process.exit drops output still queued for a slow pipe (`rrvm dump … | less`).
+await Promise.all([drained(process.stdout), drained(process.stderr)]);
+process.exit(status);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { writeOut } from './stdout.js';
 import { describeStop, ExitStatus } from './exit-status.js';
 import { parseCount } from './parse-options.js';
 import { printStats, reportStop } from './report.js';
@@ -27,7 +28,7 @@ export function replayCommand(program: Command): void {
     .option('--until <icount>', 'stop after this many instructions', parseCount)
     .option('--stats', 'print instructions executed and MIPS on stderr');
   addTapOption(addElfOptions(cmd)).action(async (logPath: string, opts: ReplayOptions & { stats?: boolean }) => {
-    const outcome = await replayLog(logPath, opts, (bytes) => process.stdout.write(bytes));
+    const outcome = await replayLog(logPath, opts, (bytes) => writeOut(bytes));
     if (opts.stats) printStats(outcome.result);
     const { stop, icount } = outcome.result;
     if (stop.kind === 'limit' && opts.until !== undefined) {

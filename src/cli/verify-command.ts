@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { writeOut } from './stdout.js';
 import { LogReader } from '../../codecs/index.js';
 import { ExitStatus } from './exit-status.js';
 import { addElfOptions } from './replay-command.js';
@@ -26,8 +27,8 @@ export function verifyCommand(program: Command): void {
       stop: outcome.result.stop.kind === 'halt' ? outcome.result.stop.halt.kind : outcome.result.stop.kind,
       finalDigest: outcome.finalDigest,
     };
-    if (opts.json) console.log(JSON.stringify(summary));
-    else console.log(`OK ${logPath}: ${summary.icount} instructions, ${summary.events} events replayed identically; final digest ${summary.finalDigest}`);
+    if (opts.json) writeOut(JSON.stringify(summary) + '\n');
+    else writeOut(`OK ${logPath}: ${summary.icount} instructions, ${summary.events} events replayed identically; final digest ${summary.finalDigest}\n`);
     process.exitCode = ExitStatus.OK;
   });
 }

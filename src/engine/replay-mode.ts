@@ -109,12 +109,15 @@ export class ReplayMode implements SessionMode {
     const icount = machine.icount;
     for (;;) {
       const e = this.peek();
-      if (e === undefined) {
+      if (e !== undefined && e.icount < icount) {
+        this.diverge(e, `the guest ran past icount ${e.icount} to ${icount} without ${isPull(e) ? 'asking for it' : 'reaching it'}`);
+      }
+      if (e === undefined || e.icount > icount || isPull(e)) {
+        // A cut log (recorder killed) ends here: what remains, if anything, is a pull that the
+        // next instruction would ask for, and its answer may be all the log still holds.
         if (!this.end.complete && icount >= this.end.icount) this.stop = { kind: 'log-end' };
         return;
       }
-      if (e.icount < icount) this.diverge(e, `the guest ran past icount ${e.icount} to ${icount} without ${isPull(e) ? 'asking for it' : 'reaching it'}`);
-      if (e.icount > icount || isPull(e)) return;
       switch (e.kind) {
         case 'CHAR_READ': {
           const taken = machine.deliverSerial(e.bytes);
@@ -166,7 +169,8 @@ export class ReplayMode implements SessionMode {
    */
   finish(stop: StopReason): StopReason {
     try {
-      if (stop.kind === 'limit' || stop.kind === 'log-end') return stop;
+      // Only a user's stop (--until) or a cut log skips the checks; a recorded max-insns stop does not.
+      if (stop.kind === 'log-end' || (stop.kind === 'limit' && this.stop === null)) return stop;
       const icount = this.context.machine.icount;
       const describe = stop.kind === 'halt' ? `the guest halted (${stop.halt.kind}) at icount ${icount}` : `the run stopped at icount ${icount}`;
       const checkpoint = this.peek();
