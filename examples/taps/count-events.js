@@ -21,6 +21,7 @@ export default function countEvents(session) {
   });
 }
 
-// Try (with a recording run.rrlog made by `rrvm record`):
+// Try:
+//   rrvm record -o run.rrlog --tap ./examples/taps/count-events.js examples/clock/clock.elf
 //   rrvm replay run.rrlog --tap ./examples/taps/count-events.js
 //   rrvm replay run.rrlog --tap ./examples/taps/count-events.js --tap events-jsonl=run.jsonl
