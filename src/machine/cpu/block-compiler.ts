@@ -4,17 +4,21 @@ import * as alu from './alu.js';
 import type { Ram } from '../ram.js';
 
 /**
- * A compiled basic block: `run(icount, budget)` executes at most `budget` instructions
- * starting at the block's first one, leaves `cpu.pc` at the next instruction (or a trap
- * handler) and returns how many instructions it executed (a trapping one counts).
+ * A compiled block: `run(done, budget)` executes at most `budget` instructions starting at
+ * the block's first one, leaves `cpu.pc` at the next instruction (or a trap handler) and
+ * returns how many instructions it executed (a trapping one counts). `done` is how many the
+ * current `Cpu.run` call executed before: the icount is `cpu.runBase + done` (both int32-safe
+ * small numbers are passed, so the hot call never boxes a double).
  */
-export type BlockFn = (icount: number, budget: number) => number;
+export type BlockFn = (done: number, budget: number) => number;
 
 /** What a compiled block needs from the hart: registers, RAM views and the slow paths. */
 export interface BlockContext {
   readonly x: Int32Array;
   pc: number;
   icount: number;
+  /** icount when the current `Cpu.run` call started. */
+  runBase: number;
   excepted: boolean;
   loadSlow(addr: number, size: 1 | 2 | 4): number;
   storeSlow(addr: number, size: 1 | 2 | 4, value: number): void;
@@ -98,8 +102,9 @@ const reg = (r: number): string => (r === 0 ? '0' : `r${r}`);
 
 /**
  * Generates the JS source of a block's body. Guest registers live in JS locals for the
- * block's duration and are written back to `x` on every exit; a block that ends with a
- * branch or jump back to its own start becomes a JS loop bounded by the budget.
+ * block's duration; every exit (side exits, slow paths, the end) breaks out of one labeled
+ * statement to a single epilogue that writes them back, which keeps the code small. A block
+ * that ends with a branch or jump back to its own start becomes a JS loop bounded by the budget.
  */
 export function blockSource(insns: BlockInstruction[]): string {
   const used = new Set<number>();
@@ -112,8 +117,9 @@ export function blockSource(insns: BlockInstruction[]): string {
       written.add(d.rd);
     }
   }
-  const writeBack = [...written].map((r) => `x[${r}] = r${r};`).join(' ');
-  const exit = (pcExpr: string, count: string): string => `{ ${writeBack} cpu.pc = ${pcExpr}; return ${count}; }`;
+  const exit = (pcExpr: string, count: string): string => `{ next = ${pcExpr}; count = ${count}; break out; }`;
+  // A trap already pointed cpu.pc at the handler; the trapping instruction counts.
+  const trapExit = (i: number): string => `if (cpu.excepted) { cpu.excepted = false; next = cpu.pc; count = k + ${i + 1}; break out; }`;
   const first = insns[0]!.pc;
   const last = insns[insns.length - 1]!;
   const loops = (BRANCHES[last.op] !== undefined || last.op === Op.JAL) && ((last.pc + last.imm) | 0) === first;
@@ -124,8 +130,8 @@ export function blockSource(insns: BlockInstruction[]): string {
     const assign = (expr: string): string => (dest === null ? `${expr};` : `${dest} = ${expr};`);
     const a = reg(d.rs1);
     const b = reg(d.rs2);
-    const next = (d.pc + d.length) | 0;
-    const sync = `cpu.pc = ${d.pc}; cpu.icount = icount + k + ${i};`;
+    const after = (d.pc + d.length) | 0;
+    const sync = `cpu.pc = ${d.pc}; cpu.icount = cpu.runBase + done + k + ${i};`;
     const load = LOADS[d.op];
     const store = STORES[d.op];
     const alu = ALU[d.op];
@@ -138,34 +144,31 @@ export function blockSource(insns: BlockInstruction[]): string {
       body.push(
         `{ const a = (${a} + ${d.imm}) | 0; const o = a ^ -0x80000000;`,
         `  if (o >>> 0 < RAM_BYTES${aligned}) ${dest === null ? '' : `${dest} = `}${load.view}[o >> ${load.shift}];`,
-        `  else { ${sync} const v = cpu.loadSlow(a, ${load.size});`,
-        `    if (cpu.excepted) { cpu.excepted = false; ${writeBack} return k + ${i + 1}; }`,
-        `    ${dest === null ? '' : `${dest} = ${load.fix};`} } }`,
+        `  else { ${sync} const v = cpu.loadSlow(a, ${load.size}); ${trapExit(i)} ${dest === null ? '' : `${dest} = ${load.fix};`} } }`,
       );
     } else if (store !== undefined) {
       const aligned = store.align === 0 ? '' : ` && (o & ${store.align}) === 0`;
       body.push(
         `{ const a = (${a} + ${d.imm}) | 0; const o = a ^ -0x80000000;`,
         `  if (o >>> 0 < RAM_BYTES${aligned}) { ${store.view}[o >> ${store.shift}] = ${b};`,
-        `    if (flags[o >> 6] !== 0) { ${sync} ram.onFlaggedStore(o, ${store.size}); ${exit(`${next}`, `k + ${i + 1}`)} } }`,
-        `  else { ${sync} cpu.storeSlow(a, ${store.size}, ${b});`,
-        `    if (cpu.excepted) { cpu.excepted = false; ${writeBack} return k + ${i + 1}; }`,
-        `    ${exit(`${next}`, `k + ${i + 1}`)} } }`,
+        `    if (flags[o >> 6] !== 0) { ${sync} ram.onFlaggedStore(o, ${store.size}); ${exit(`${after}`, `k + ${i + 1}`)} } }`,
+        // An MMIO store may end the slice: always leave the block after one.
+        `  else { ${sync} cpu.storeSlow(a, ${store.size}, ${b}); ${trapExit(i)} ${exit(`${after}`, `k + ${i + 1}`)} } }`,
       );
     } else if (d.op === Op.JAL) {
-      if (dest !== null) body.push(assign(`${next}`));
+      if (dest !== null) body.push(assign(`${after}`));
       // A JAL inside the block was followed: the trace goes on at its target.
       if (i < n - 1) return;
       if (loops) body.push(`k += ${n};`, `if (k + ${n} > budget) ${exit(`${first}`, 'k')}`);
       else body.push(exit(`${(d.pc + d.imm) | 0}`, `k + ${n}`));
     } else if (d.op === Op.JALR) {
       body.push(`{ const t = (${a} + ${d.imm}) & -2;`);
-      if (dest !== null) body.push(assign(`${next}`));
+      if (dest !== null) body.push(assign(`${after}`));
       body.push(`${exit('t', `k + ${n}`)} }`);
     } else if (BRANCHES[d.op] !== undefined) {
       const taken = BRANCHES[d.op]!(a, b);
       if (loops && i === n - 1) {
-        body.push(`k += ${n};`, `if (!(${taken})) ${exit(`${next}`, 'k')}`, `if (k + ${n} > budget) ${exit(`${first}`, 'k')}`);
+        body.push(`k += ${n};`, `if (!(${taken})) ${exit(`${after}`, 'k')}`, `if (k + ${n} > budget) ${exit(`${first}`, 'k')}`);
       } else {
         body.push(`if (${taken}) ${exit(`${(d.pc + d.imm) | 0}`, `k + ${i + 1}`)}`);
       }
@@ -174,8 +177,15 @@ export function blockSource(insns: BlockInstruction[]): string {
   });
   if (!endsBlock(last, first)) body.push(exit(`${(last.pc + last.length) | 0}`, `k + ${n}`));
   const locals = [...used].map((r) => `r${r} = x[${r}]`).join(', ');
-  const code = loops ? `for (;;) {\n${body.join('\n')}\n}` : body.join('\n');
-  return `${locals.length > 0 ? `let ${locals};` : ''}\nlet k = 0;\n${code}`;
+  const writeBack = [...written].map((r) => `x[${r}] = r${r};`).join(' ');
+  return [
+    locals.length > 0 ? `let ${locals};` : '',
+    'let k = 0, next = 0, count = 0;',
+    loops ? 'out: for (;;) {' : 'out: {',
+    ...body,
+    '}',
+    `${writeBack} cpu.pc = next; return count;`,
+  ].join('\n');
 }
 
 /** Compiles a block's source into a function bound to a hart. */
@@ -190,7 +200,7 @@ const { u8, i8, u16, i16, i32 } = ram;
 const flags = ram.chunkFlags;
 const RAM_BYTES = ram.bytes;
 const { mulh, mulhsu, mulhu, div, divu, rem, remu } = alu;
-return function ${name}(icount, budget) {
+return function ${name}(done, budget) {
 ${blockSource(insns)}
 };`,
   ) as (cpu: BlockContext, helpers: typeof alu) => BlockFn;

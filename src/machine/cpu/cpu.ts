@@ -54,6 +54,8 @@ export class Cpu {
   excepted = false;
   /** The icount at which `run` returns; lowered to end a slice early. */
   sliceLimit = 0;
+  /** icount when the current `run` call started (compiled blocks derive the icount from it). */
+  runBase = 0;
 
   /** Predecoded instruction per RAM halfword (0 = not decoded), see decode.ts for the packing. */
   private readonly decodedWord: Int32Array;
@@ -178,6 +180,7 @@ export class Cpu {
     let pc = this.pc | 0;
     // Count in an int32 local (slices are short) so the loop does no float arithmetic.
     const base = this.icount;
+    this.runBase = base;
     let n = 0;
     let budget = sliceBudget(this.sliceLimit, base);
     for (; n < budget; n++) {
@@ -196,7 +199,7 @@ export class Cpu {
         const length = blockLengths[id]!;
         if (length <= budget - n) {
           // `continue` adds the last one.
-          n += blockFns[id]!(base + n, budget - n) - 1;
+          n += blockFns[id]!(n, budget - n) - 1;
           pc = this.pc;
           budget = sliceBudget(this.sliceLimit, base);
           continue;
