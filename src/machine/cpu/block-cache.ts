@@ -2,7 +2,7 @@ import { compileBlock, endsBlock, isBlockOp, type BlockContext, type BlockFn, ty
 import { Op } from './op.js';
 
 /** Executions of an address before a block is compiled there (code that runs once stays interpreted). */
-export const BLOCK_HEAT_THRESHOLD = 8;
+export const BLOCK_HEAT_THRESHOLD = 32;
 /** Longest compiled block, in instructions. */
 const BLOCK_MAX_INSNS = 64;
 const RAM_BASE = 0x8000_0000;

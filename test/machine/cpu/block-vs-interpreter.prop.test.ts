@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Machine } from '../../../src/machine/machine.js';
 import * as A from './asm.js';
-import { BASE, DATA, isCompiledAt, machineWith, peek, poke, runToWfi, type RunResult } from './harness.js';
+import { BASE, DATA, HEAT_THRESHOLD, isCompiledAt, machineWith, peek, poke, runToWfi, type RunResult } from './harness.js';
 
 /** t6 holds the data pointer and is never written; s11 is the loop counter. */
 const BASE_REG = A.Reg.t6;
@@ -80,7 +80,7 @@ describe('block compiler vs interpreter', () => {
         const cold = runOnce(machineWith(program), regs, bytes);
         const hot = machineWith(program);
         let last: State | undefined;
-        for (let run = 0; run < 10; run++) {
+        for (let run = 0; run < HEAT_THRESHOLD + 2; run++) {
           last = runOnce(hot, regs, bytes);
           expect(last, `run ${run}`).toEqual(cold);
         }

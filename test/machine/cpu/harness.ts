@@ -1,7 +1,8 @@
 // Shared helpers for the CPU tests: build a machine, load assembled code, run a snippet from
 // JS until it reaches its terminating WFI, and run a snippet hot so that the block compiler
-// (which compiles an address after 8 executions) takes over from the interpreter.
+// (which compiles an address after BLOCK_HEAT_THRESHOLD executions) takes over from the interpreter.
 import { expect } from 'vitest';
+import { BLOCK_HEAT_THRESHOLD } from '../../../src/machine/cpu/block-cache.js';
 import { Machine } from '../../../src/machine/machine.js';
 import { assemble, type Insn } from './asm.js';
 
@@ -9,10 +10,10 @@ import { assemble, type Insn } from './asm.js';
 export const BASE = 0x8000_0000;
 /** A data area far from the code (its own 64-byte chunks, never flagged as code). */
 export const DATA = 0x8000_8000;
-/** Executions needed before an address runs compiled (BLOCK_HEAT_THRESHOLD in cpu.ts). */
-export const HEAT_THRESHOLD = 8;
+/** Executions needed before an address runs compiled. */
+export const HEAT_THRESHOLD = BLOCK_HEAT_THRESHOLD;
 /** Executions per hot test: well past the threshold. */
-export const HOT_RUNS = 20;
+export const HOT_RUNS = BLOCK_HEAT_THRESHOLD + 12;
 
 /** A machine with 1 MiB of RAM, shift 3, and a fixed host clock. */
 export function makeMachine(): Machine {

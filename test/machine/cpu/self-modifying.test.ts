@@ -2,18 +2,18 @@
 // patched instruction runs next (stores invalidate code by 64-byte chunk, DESIGN/ram.ts).
 import { describe, expect, it } from 'vitest';
 import * as A from './asm.js';
-import { BASE, DATA, isCompiledAt, machineWith, runToWfi } from './harness.js';
+import { BASE, DATA, HOT_RUNS, isCompiledAt, machineWith, runToWfi } from './harness.js';
 
 const { a0, a1, s0, s1, s2, t0, t1 } = A.Reg;
 
 /**
- * A loop `loopAt: a0 += 1; s1 -= 1; bne s1, x0, loopAt` run 20 times (so it is compiled),
+ * A loop `loopAt: a0 += 1; s1 -= 1; bne s1, x0, loopAt` run HOT_RUNS times (so it is compiled),
  * then patched by code at `patcherAt` (`sw t1, 0(t0)` with t0 = loopAt, t1 = `addi a0, a0, 100`),
- * then run 20 more times. Returns the machine ready to start at BASE.
+ * then run HOT_RUNS more times. Returns the machine ready to start at BASE.
  */
 function patchProgram(loopAt: number, patcherAt: number) {
-  // BASE: s1 = 20; jal to loopAt.
-  const m = machineWith([A.addi(s1, 0, 20), A.jal(0, loopAt - (BASE + 4))]);
+  // BASE: s1 = HOT_RUNS; jal to loopAt.
+  const m = machineWith([A.addi(s1, 0, HOT_RUNS), A.jal(0, loopAt - (BASE + 4))]);
   // loop; after it: if s2 != 0 goto done (wfi), else jal to the patcher.
   const loop = [A.addi(a0, a0, 1), A.addi(s1, s1, -1), A.bne(s1, 0, -8), A.bne(s2, 0, 8), A.jal(0, patcherAt - (loopAt + 16)), A.wfi()];
   m.ram.load(loopAt - BASE, A.assemble(loop));
@@ -32,7 +32,7 @@ describe('self-modifying code', () => {
     it(`a store ${where} over a hot compiled loop body runs the new instruction`, () => {
       const m = patchProgram(loopAt, patcherAt);
       const r = runToWfi(m, BASE, { [t0]: loopAt, [t1]: A.addi(a0, a0, 100) | 0 });
-      expect(r.x[a0]).toBe(20 + 20 * 100);
+      expect(r.x[a0]).toBe(HOT_RUNS + HOT_RUNS * 100);
       expect(isCompiledAt(m, loopAt)).toBe(true);
     });
   }
@@ -49,12 +49,12 @@ describe('self-modifying code', () => {
     // Run a two-instruction snippet hot, patch its second instruction from JS-driven guest code, run it hot again.
     const m = machineWith([A.addi(a0, 0, 1), A.addi(a1, 0, 1), A.wfi()]);
     loadPatcher(m, BASE + 0x400);
-    for (let i = 0; i < 20; i++) expect(runToWfi(m, BASE).x[a1]).toBe(1);
+    for (let i = 0; i < HOT_RUNS; i++) expect(runToWfi(m, BASE).x[a1]).toBe(1);
     expect(isCompiledAt(m, BASE)).toBe(true);
     runToWfi(m, BASE + 0x400, { [t0]: BASE + 4, [t1]: A.addi(a1, 0, 2) | 0 });
-    for (let i = 0; i < 20; i++) expect(runToWfi(m, BASE).x[a1]).toBe(2);
+    for (let i = 0; i < HOT_RUNS; i++) expect(runToWfi(m, BASE).x[a1]).toBe(2);
     runToWfi(m, BASE + 0x400, { [t0]: BASE + 4, [t1]: A.addi(a1, 0, 3) | 0 });
-    for (let i = 0; i < 20; i++) expect(runToWfi(m, BASE).x[a1]).toBe(3);
+    for (let i = 0; i < HOT_RUNS; i++) expect(runToWfi(m, BASE).x[a1]).toBe(3);
   });
 
   it('patching half of a 32-bit instruction that straddles two chunks takes effect (low half, then high half)', () => {
@@ -62,15 +62,15 @@ describe('self-modifying code', () => {
     const m = machineWith([]);
     m.ram.load(0x3e, A.assemble([A.addi(a0, 0, 5), A.wfi()]));
     loadPatcher(m, BASE + 0x400, true);
-    for (let i = 0; i < 20; i++) expect(runToWfi(m, BASE + 0x3e).x[a0]).toBe(5);
+    for (let i = 0; i < HOT_RUNS; i++) expect(runToWfi(m, BASE + 0x3e).x[a0]).toBe(5);
     // The high half (in the next chunk) holds imm[11:4]: patch it to make the immediate 0x7f5.
     const patched = A.addi(a0, 0, 0x7f5);
     runToWfi(m, BASE + 0x400, { [t0]: BASE + 0x40, [t1]: patched >>> 16 });
-    for (let i = 0; i < 20; i++) expect(runToWfi(m, BASE + 0x3e).x[a0]).toBe(0x7f5);
+    for (let i = 0; i < HOT_RUNS; i++) expect(runToWfi(m, BASE + 0x3e).x[a0]).toBe(0x7f5);
     // And the low half (rd): make it write a1.
     const patched2 = A.addi(a1, 0, 0x7f5);
     runToWfi(m, BASE + 0x400, { [t0]: BASE + 0x3e, [t1]: patched2 & 0xffff });
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < HOT_RUNS; i++) {
       const r = runToWfi(m, BASE + 0x3e);
       expect(r.x[a1]).toBe(0x7f5);
       expect(r.x[a0]).toBe(0);
@@ -82,7 +82,7 @@ describe('self-modifying code', () => {
     m.ram.load(0x40, A.assemble([A.addi(a0, 0, 1), A.wfi()]));
     // Patcher: sw t1, 0(t0) with t0 = BASE + 0x3e: bytes 0x3e..0x41, the low half of the addi.
     m.ram.load(0x400, A.assemble([A.sw(t1, t0, 0), A.wfi()]));
-    for (let i = 0; i < 20; i++) expect(runToWfi(m, BASE + 0x40).x[a0]).toBe(1);
+    for (let i = 0; i < HOT_RUNS; i++) expect(runToWfi(m, BASE + 0x40).x[a0]).toBe(1);
     const patched = A.addi(a1, 0, 1);
     runToWfi(m, BASE + 0x400, { [t0]: BASE + 0x3e, [t1]: ((patched & 0xffff) << 16) | 0 });
     const r = runToWfi(m, BASE + 0x40);
@@ -93,7 +93,7 @@ describe('self-modifying code', () => {
   it('an AMO over code invalidates it like a store', () => {
     const m = machineWith([A.addi(a0, 0, 1), A.wfi()]);
     m.ram.load(0x400, A.assemble([A.amoswap_w(0, t1, t0), A.wfi()]));
-    for (let i = 0; i < 20; i++) expect(runToWfi(m, BASE).x[a0]).toBe(1);
+    for (let i = 0; i < HOT_RUNS; i++) expect(runToWfi(m, BASE).x[a0]).toBe(1);
     runToWfi(m, BASE + 0x400, { [t0]: BASE, [t1]: A.addi(a0, 0, 9) | 0 });
     expect(runToWfi(m, BASE).x[a0]).toBe(9);
   });
