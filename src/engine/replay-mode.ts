@@ -3,6 +3,7 @@ import type { ClockKind, HostPorts } from '../machine/host-ports.js';
 import { hex, stateDigest } from './digest.js';
 import { DivergenceError, describeEvent } from './divergence.js';
 import type { RrEvent } from './event.js';
+import { EventLookahead } from './event-lookahead.js';
 import type { SessionContext, SessionMode } from './session-mode.js';
 import { stopFromShutdown, type StopReason } from './stop-reason.js';
 
@@ -28,10 +29,9 @@ export class ReplayMode implements SessionMode {
   readonly ports: HostPorts = { clock: (kind) => this.pullClock(kind) };
   readonly interactive = false;
   private context!: SessionContext;
-  private readonly ahead: RrEvent[] = [];
-  private head = 0;
-  /** Position in `ahead` of the next push event found by `limitFor` (a hint; rescanned from there). */
-  private nextPush = 0;
+  private readonly ahead: EventLookahead;
+  /** How far ahead `limitFor` last found the next push event (a hint; rescanned from there). */
+  private nextPushAhead = 0;
   /** The last RECENT_EVENTS applied events, as a ring indexed by `applied`. */
   private readonly recent: RrEvent[] = [];
   private applied = 0;
@@ -39,10 +39,12 @@ export class ReplayMode implements SessionMode {
 
   constructor(
     /** The log's events, a chunk at a time (LogReader.eventChunks). */
-    private readonly log: Iterator<RrEvent[]>,
+    log: Iterator<RrEvent[]>,
     private readonly events: EventStream,
     private readonly end: ReplayEnd,
-  ) {}
+  ) {
+    this.ahead = new EventLookahead(log);
+  }
 
   attach(context: SessionContext): void {
     this.context = context;
@@ -50,22 +52,13 @@ export class ReplayMode implements SessionMode {
 
   /** The event at lookahead position `n` (0 = next), or undefined past the end of the log. */
   private peek(n = 0): RrEvent | undefined {
-    while (this.ahead.length - this.head <= n) {
-      const next = this.log.next();
-      if (next.done === true) return undefined;
-      for (const e of next.value) this.ahead.push(e);
-    }
-    return this.ahead[this.head + n];
+    return this.ahead.peek(n);
   }
 
   /** Consumes the next event, re-emits it on the event stream for taps, remembers it for reports. */
   private apply(e: RrEvent): void {
-    this.head++;
-    if (this.head >= LOOKAHEAD) {
-      this.ahead.splice(0, this.head);
-      this.nextPush -= this.head;
-      this.head = 0;
-    }
+    this.ahead.shift();
+    if (this.nextPushAhead > 0) this.nextPushAhead--;
     // Re-stamped in place: the stream numbers events exactly as the log does (seq has no gaps).
     this.events.emit(e, e.icount);
     this.recent[this.applied++ % RECENT_EVENTS] = e;
@@ -93,12 +86,11 @@ export class ReplayMode implements SessionMode {
     // The next push event bounds the slice; pulls in between are answered as the guest asks.
     // Its position is remembered, so a long run of pulls is scanned once, not once per slice.
     // The scan looks at most LOOKAHEAD events ahead: stopping at a pull's icount is harmless.
-    let n = Math.max(this.nextPush - this.head, 0);
-    for (; ; n++) {
+    for (let n = this.nextPushAhead; ; n++) {
       const e = this.peek(n);
       if (e === undefined) return this.end.icount;
       if (!isPull(e) || n >= LOOKAHEAD) {
-        this.nextPush = this.head + n;
+        this.nextPushAhead = n;
         return e.icount;
       }
     }
