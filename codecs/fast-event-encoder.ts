@@ -1,18 +1,35 @@
+/** Longest byte payload the fast path writes (a bin 8). */
+const MAX_FAST_BYTES = 255;
+
 /**
- * MessagePack for the common event shape, an array of at most 15 numbers, written straight
- * into the writer's buffer (msgpackr costs ~1 µs per event, too much for event-dense runs).
- * Same encodings as msgpackr: the smallest integer form, float64 for everything else.
- * Returns the bytes written, or -1 when `values` has another shape (the caller uses msgpackr).
+ * MessagePack for the common event shapes, an array of at most 15 numbers and short byte
+ * strings (CLOCK, WARP, CHAR_READ, …), written straight into the writer's buffer: msgpackr
+ * costs ~1 µs per event, too much for event-dense runs. Same encodings as msgpackr: the
+ * smallest integer form, float64 for other numbers, bin 8 for bytes. Returns the bytes
+ * written, or -1 when `values` has another shape (the caller then uses msgpackr).
+ * `out` must have room for 1 + 9 × values.length bytes plus the byte payloads.
  */
-export function packNumberArray(values: readonly unknown[], out: Uint8Array, view: DataView, pos: number): number {
+export function packSimpleArray(values: readonly unknown[], out: Uint8Array, view: DataView, pos: number): number {
   const n = values.length;
-  if (n > 15 || out.length - pos < 1 + 9 * n) return -1;
-  for (let i = 0; i < n; i++) if (typeof values[i] !== 'number') return -1;
+  if (n > 15) return -1;
+  let room = 1;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (typeof v === 'number') room += 9;
+    else if (v instanceof Uint8Array && v.length <= MAX_FAST_BYTES) room += 2 + v.length;
+    else return -1;
+  }
+  if (out.length - pos < room) return -1;
   let at = pos;
   out[at++] = 0x90 | n;
   for (let i = 0; i < n; i++) {
-    const v = values[i] as number;
-    if (v >>> 0 === v) {
+    const v = values[i] as number | Uint8Array;
+    if (typeof v !== 'number') {
+      out[at++] = 0xc4;
+      out[at++] = v.length;
+      out.set(v, at);
+      at += v.length;
+    } else if (v >>> 0 === v) {
       if (v < 0x80) out[at++] = v;
       else if (v < 0x100) {
         out[at++] = 0xcc;

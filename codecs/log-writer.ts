@@ -1,6 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Icount, RrEvent } from '../src/engine/event.js';
-import { packNumberArray } from './fast-event-encoder.js';
+import { packSimpleArray } from './fast-event-encoder.js';
 import { RrvmError } from '../src/engine/rrvm-error.js';
 import { encodeEvent, newEventCodecState, resetEventCodecState } from './event-codec.js';
 import type { EncodedEvent } from './event-codec.js';
@@ -169,8 +169,8 @@ export class LogWriter {
       this.chunkFirstIcount = e.icount;
       this.chunkFirstSeq = seq;
     }
-    this.reserve(1 + 9 * encoded.length);
-    const fast = packNumberArray(encoded, this.buffer, this.view, HEADROOM + this.bufferedBytes);
+    this.reserve(1 + 9 * encoded.length + 2 * 255);
+    const fast = packSimpleArray(encoded, this.buffer, this.view, HEADROOM + this.bufferedBytes);
     if (fast >= 0) return this.added(e, fast);
     const packed = packView(encoded);
     if (packed.length > MAX_EVENT_BYTES) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Packr, Unpackr } from 'msgpackr';
-import { packNumberArray } from '../../codecs/fast-event-encoder.js';
+import { packSimpleArray } from '../../codecs/fast-event-encoder.js';
 import { decodeChunkFast } from '../../codecs/fast-chunk-decoder.js';
 import { decodeEvent, newEventCodecState } from '../../codecs/event-codec.js';
 
@@ -16,12 +16,12 @@ const anyNumber = fc.oneof(
   fc.constantFrom(0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffffff, 2 ** 32, -0x21, -0x81, -0x8001, -(2 ** 31), 1.5e18),
 );
 
-describe('packNumberArray', () => {
+describe('packSimpleArray', () => {
   it('writes MessagePack that msgpackr decodes to the same numbers', () => {
     fc.assert(
       fc.property(fc.array(anyNumber, { maxLength: 15 }), (values) => {
         const out = new Uint8Array(256);
-        const n = packNumberArray(values, out, new DataView(out.buffer), 3);
+        const n = packSimpleArray(values, out, new DataView(out.buffer), 3);
         expect(n).toBeGreaterThan(0);
         const decoded = unpackr.unpack(out.subarray(3, 3 + n)) as number[];
         // -0 becomes 0, exactly as msgpackr itself encodes it.
@@ -30,12 +30,22 @@ describe('packNumberArray', () => {
     );
   });
 
-  it('declines arrays that are not short arrays of numbers', () => {
-    const out = new Uint8Array(256);
+  it('writes byte payloads up to 255 bytes as bin 8, exactly as msgpackr does', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(anyNumber, fc.uint8Array({ maxLength: 255 })), { maxLength: 6 }), (values) => {
+        const out = new Uint8Array(2048);
+        const n = packSimpleArray(values, out, new DataView(out.buffer), 0);
+        expect(Buffer.from(out.subarray(0, n))).toEqual(Buffer.from(packr.pack(values.map((v) => (Object.is(v, -0) ? 0 : v)))));
+      }),
+    );
+  });
+
+  it('declines arrays that are not short arrays of numbers and short byte strings', () => {
+    const out = new Uint8Array(4096);
     const view = new DataView(out.buffer);
-    expect(packNumberArray([1, 'x'], out, view, 0)).toBe(-1);
-    expect(packNumberArray([1, new Uint8Array(2)], out, view, 0)).toBe(-1);
-    expect(packNumberArray(new Array(16).fill(1), out, view, 0)).toBe(-1);
+    expect(packSimpleArray([1, 'x'], out, view, 0)).toBe(-1);
+    expect(packSimpleArray([1, new Uint8Array(256)], out, view, 0)).toBe(-1);
+    expect(packSimpleArray(new Array(16).fill(1), out, view, 0)).toBe(-1);
   });
 });
 
