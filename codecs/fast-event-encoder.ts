@@ -23,45 +23,61 @@ export function packSimpleArray(values: readonly unknown[], out: Uint8Array, vie
   let at = pos;
   out[at++] = 0x90 | n;
   for (let i = 0; i < n; i++) {
-    const v = values[i] as number | Uint8Array;
-    if (typeof v !== 'number') {
-      out[at++] = 0xc4;
-      out[at++] = v.length;
-      out.set(v, at);
-      at += v.length;
-    } else if (v >>> 0 === v) {
-      if (v < 0x80) out[at++] = v;
-      else if (v < 0x100) {
-        out[at++] = 0xcc;
-        out[at++] = v;
-      } else if (v < 0x10000) {
-        out[at++] = 0xcd;
-        view.setUint16(at, v);
-        at += 2;
-      } else {
-        out[at++] = 0xce;
-        view.setUint32(at, v);
-        at += 4;
-      }
-    } else if (v >> 0 === v) {
-      if (v >= -0x20) out[at++] = v & 0xff;
-      else if (v >= -0x80) {
-        out[at++] = 0xd0;
-        view.setInt8(at++, v);
-      } else if (v >= -0x8000) {
-        out[at++] = 0xd1;
-        view.setInt16(at, v);
-        at += 2;
-      } else {
-        out[at++] = 0xd2;
-        view.setInt32(at, v);
-        at += 4;
-      }
+    const v = values[i];
+    if (typeof v === 'number') {
+      at = packNumber(v, out, view, at);
     } else {
-      out[at++] = 0xcb;
-      view.setFloat64(at, v);
-      at += 8;
+      const bytes = v as Uint8Array;
+      out[at++] = 0xc4;
+      out[at++] = bytes.length;
+      out.set(bytes, at);
+      at += bytes.length;
     }
   }
   return at - pos;
+}
+
+/** Writes one number in its smallest MessagePack form at `at`; returns the position after it. */
+function packNumber(v: number, out: Uint8Array, view: DataView, at: number): number {
+  if (v >>> 0 === v) {
+    if (v < 0x80) {
+      out[at] = v;
+      return at + 1;
+    }
+    if (v < 0x100) {
+      out[at] = 0xcc;
+      out[at + 1] = v;
+      return at + 2;
+    }
+    if (v < 0x10000) {
+      out[at] = 0xcd;
+      view.setUint16(at + 1, v);
+      return at + 3;
+    }
+    out[at] = 0xce;
+    view.setUint32(at + 1, v);
+    return at + 5;
+  }
+  if (v >> 0 === v) {
+    if (v >= -0x20) {
+      out[at] = v & 0xff;
+      return at + 1;
+    }
+    if (v >= -0x80) {
+      out[at] = 0xd0;
+      view.setInt8(at + 1, v);
+      return at + 2;
+    }
+    if (v >= -0x8000) {
+      out[at] = 0xd1;
+      view.setInt16(at + 1, v);
+      return at + 3;
+    }
+    out[at] = 0xd2;
+    view.setInt32(at + 1, v);
+    return at + 5;
+  }
+  out[at] = 0xcb;
+  view.setFloat64(at + 1, v);
+  return at + 9;
 }
