@@ -153,6 +153,7 @@ export class Cpu {
   /**
    * Executes instructions until `icount` reaches `limitIcount` exactly, or earlier when the
    * slice is ended (an MMIO store, WFI, a halt). Takes a pending enabled interrupt first.
+   * Compiled blocks run hot code; the interpreter runs the rest up to the next block start.
    */
   run(limitIcount: number): void {
     this.sliceLimit = limitIcount;
@@ -161,6 +162,31 @@ export class Cpu {
       this.waiting = false;
     }
     takePendingInterrupt(this);
+    // Count in an int32 local (slices are short) so the loop does no float arithmetic.
+    const base = this.icount;
+    this.runBase = base;
+    const { ids, fns, lengths } = this.blocks;
+    const ramBytes = this.ram.bytes;
+    let n = 0;
+    let budget = sliceBudget(this.sliceLimit, base);
+    // NB: this loop stays small and sees every path early, so V8 optimizes it once and for
+    // all; the big interpreter switch may deoptimize on a rare op without slowing it down.
+    while (n < budget) {
+      const off = (this.pc ^ RAM_BASE_XOR) >>> 0;
+      const id = off < ramBytes ? ids[off >>> 1]! : 0;
+      if (id > 0 && lengths[id]! <= budget - n) n += fns[id]!(n, budget - n);
+      else n = this.interpret(n, budget);
+      budget = sliceBudget(this.sliceLimit, base);
+    }
+    this.icount = base + n;
+  }
+
+  /**
+   * The interpreter: executes from `this.pc`, with `start` instructions of this `run` call
+   * done, until the budget is used up or it reaches the start of a compiled block that fits
+   * (it always executes at least one instruction). Returns the instructions done so far.
+   */
+  private interpret(start: number, budgetIn: number): number {
     const x = this.x;
     const words = this.decodedWord;
     const imms = this.decodedImm;
@@ -174,15 +200,12 @@ export class Cpu {
     const ramBytes = ram.bytes;
     const blocks = this.blocks;
     const blockIds = blocks.ids;
-    const blockFns = blocks.fns;
     const blockLengths = blocks.lengths;
     const heat = blocks.heat;
-    let pc = this.pc | 0;
-    // Count in an int32 local (slices are short) so the loop does no float arithmetic.
-    const base = this.icount;
-    this.runBase = base;
-    let n = 0;
-    let budget = sliceBudget(this.sliceLimit, base);
+    let pc = this.pc;
+    const base = this.runBase;
+    let n = start;
+    let budget = budgetIn;
     for (; n < budget; n++) {
       const off = pc ^ RAM_BASE_XOR;
       if (off >>> 0 >= ramBytes) {
@@ -194,21 +217,15 @@ export class Cpu {
         continue;
       }
       const slot = off >> 1;
-      const id = blockIds[slot]!;
-      if (id > 0) {
-        const length = blockLengths[id]!;
-        if (length <= budget - n) {
-          // `continue` adds the last one.
-          n += blockFns[id]!(n, budget - n) - 1;
-          pc = this.pc;
-          budget = sliceBudget(this.sliceLimit, base);
-          continue;
-        }
-      } else if (id === 0 && ++heat[slot] === BLOCK_HEAT_THRESHOLD) {
+      let id = blockIds[slot]!;
+      let fresh = false;
+      if (id === 0 && ++heat[slot] === BLOCK_HEAT_THRESHOLD) {
         blocks.compile(off);
-        n--; // nothing executed: the next iteration starts the new block
-        continue;
+        id = blockIds[slot]!;
+        fresh = true;
       }
+      // Hand over to a compiled block that fits, unless `run` sent us here because it does not.
+      if (id > 0 && (n > start || fresh) && blockLengths[id]! <= budget - n) break;
       let w = words[slot]!;
       if (w === 0) {
         w = this.decodeAt(off);
@@ -534,6 +551,7 @@ export class Cpu {
     }
     this.pc = pc;
     this.icount = base + n;
+    return n;
   }
 }
 
