@@ -306,3 +306,31 @@ describe('rrvm record --input-script', () => {
     expect(chars).toHaveLength(4);
   });
 });
+
+describe('rrvm record with stdin piped', () => {
+  it('echoes every one of 100 000 bytes piped in as fast as the host writes them, and replays identically', () => {
+    // a..p only ('q' ends the echo guest), a newline every 64 bytes, then the 'q'.
+    const input = Buffer.alloc(100_001);
+    for (let i = 0; i < 100_000; i++) input[i] = i % 64 === 63 ? 0x0a : 0x61 + (i % 16);
+    input[100_000] = 0x71;
+    const log = temp.path('echo-flood.rrlog');
+    const rec = rrvm(['record', '-o', log, guestElf('echo')], { input, timeoutMs: 60_000 });
+    expect(rec.code, describeCli(rec)).toBe(0);
+    const text = rec.stdout.toString('latin1');
+    expect(text).toContain('echoed 100001 bytes');
+    // Every byte came back, in order (the guest echoes what it reads, after its prompt line).
+    expect(text).toContain(input.toString('latin1'));
+    const rep = rrvm(['replay', log], { timeoutMs: 60_000 });
+    expect(rep.code, describeCli(rep)).toBe(0);
+    expect(rep.stdout.equals(rec.stdout)).toBe(true);
+  });
+
+  it('refuses to write the log over a file that is not an rrvm log, leaving it intact', () => {
+    const precious = temp.path('precious.txt');
+    writeFileSync(precious, 'do not overwrite me\n');
+    const r = rrvm(['record', '-o', precious, guestElf('hello')]);
+    expect(r.code, describeCli(r)).toBe(1);
+    expectOneLineError(r.stderr, /refusing to overwrite/);
+    expect(readFileSync(precious, 'utf8')).toBe('do not overwrite me\n');
+  });
+});
