@@ -2,7 +2,7 @@
 export { EventStream } from './event-stream.js';
 export { recordSink } from './record-sink.js';
 export type { RecordSinkOptions, RecordSinkWriter } from './record-sink.js';
-export { ReplayCursor, replaySource } from './replay-source.js';
+export { replaySource } from './replay-source.js';
 export { inputScript$, parseInputScript } from './sources/input-script.js';
 export type { ScriptInput, ScriptLine } from './sources/input-script.js';
 export { serialFile$ } from './sources/serial-file.js';

@@ -11,26 +11,3 @@ import type { RrEvent } from '../src/engine/event.js';
 export function replaySource(reader: { events(): Iterable<RrEvent> }): Observable<RrEvent> {
   return defer(() => from(reader.events())).pipe(takeWhile((e) => e.kind !== 'END', true));
 }
-
-/**
- * Pull-side view of a log for the replay gate: one event of look-ahead over an iterator.
- * Errors thrown by the iterator (a bad chunk) surface from `peek`/`take`.
- */
-export class ReplayCursor {
-  private next: IteratorResult<RrEvent> | undefined;
-
-  constructor(private readonly events: Iterator<RrEvent>) {}
-
-  /** The next event without consuming it; undefined at the end of the log. */
-  peek(): RrEvent | undefined {
-    this.next ??= this.events.next();
-    return this.next.done === true ? undefined : this.next.value;
-  }
-
-  /** Consumes and returns the next event; undefined at the end of the log. */
-  take(): RrEvent | undefined {
-    const e = this.peek();
-    if (e !== undefined) this.next = undefined;
-    return e;
-  }
-}

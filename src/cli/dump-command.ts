@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { stdoutClosed, writeOut } from './stdout.js';
+import { filter, takeWhile } from 'rxjs';
 import { LogReader } from '../../codecs/index.js';
+import { replaySource } from '../../streams/replay-source.js';
 import { eventJson } from '../../streams/taps/events-jsonl.js';
 import { describeEvent } from '../engine/divergence.js';
 import { EVENT_KINDS, type EventKind } from '../engine/event.js';
@@ -33,18 +35,22 @@ export function dumpCommand(program: Command): void {
       }
       const kinds = new Set(opts.kind as EventKind[]);
       const reader = LogReader.open(logPath);
-      const out: string[] = [];
+      const from = opts.from ?? 0;
+      const lines: string[] = [];
       const flush = (): void => {
-        if (out.length > 0) writeOut(out.join('\n') + '\n');
-        out.length = 0;
+        if (lines.length > 0) writeOut(lines.join('\n') + '\n');
+        lines.length = 0;
       };
-      for (const e of reader.events(opts.from ?? 0)) {
-        if ((opts.to !== undefined && e.icount > opts.to) || stdoutClosed()) break;
-        if (opts.from !== undefined && e.icount < opts.from) continue;
-        if (kinds.size > 0 && !kinds.has(e.kind)) continue;
-        out.push(opts.json ? eventJson(e) : describeEvent(e));
-        if (out.length >= 1000) flush();
-      }
+      // The log as the Observable the replay source makes of it; it emits synchronously.
+      replaySource({ events: () => reader.events(from) })
+        .pipe(
+          takeWhile((e) => (opts.to === undefined || e.icount <= opts.to) && !stdoutClosed()),
+          filter((e) => e.icount >= from && (kinds.size === 0 || kinds.has(e.kind))),
+        )
+        .subscribe((e) => {
+          lines.push(opts.json ? eventJson(e) : describeEvent(e));
+          if (lines.length >= 1000) flush();
+        });
       flush();
       if (reader.footer === null) process.stderr.write(`rrvm: log ends without END at icount ${reader.truncatedAt?.icount ?? 0} (cut short)\n`);
     });

@@ -20,6 +20,7 @@ export class EventLookahead {
     while (this.buffered <= n) {
       const next = this.source.next();
       if (next.done === true) return undefined;
+      if (next.value.length === 0) continue;
       this.chunks.push(next.value);
       this.buffered += next.value.length;
     }

@@ -6,7 +6,7 @@ import { LogReader, LogWriter } from '../../codecs/index.js';
 import type { RrEvent, UnstampedEvent } from '../../src/engine/event.js';
 import { EventStream } from '../../streams/event-stream.js';
 import { recordSink } from '../../streams/record-sink.js';
-import { ReplayCursor, replaySource } from '../../streams/replay-source.js';
+import { replaySource } from '../../streams/replay-source.js';
 import { sampleHeader } from '../codecs/log-fixtures.js';
 import { charRead, end, tempDir } from './stream-fixtures.js';
 
@@ -66,38 +66,5 @@ describe('replaySource', () => {
     const reader = LogReader.fromBytes(file.subarray(0, file.length - 20), 'cut.rrlog');
     expect(reader.footer).toBeNull();
     expect(await lastValueFrom(replaySource(reader).pipe(toArray()))).toEqual(emitted);
-  });
-});
-
-describe('ReplayCursor', () => {
-  it('peeks without consuming and takes in order, then stays at the end', () => {
-    const events = [charRead('a', 1, 0), charRead('b', 1, 1), end(3, 2)];
-    const cursor = new ReplayCursor(events[Symbol.iterator]());
-    expect(cursor.peek()).toEqual(events[0]);
-    expect(cursor.peek()).toEqual(events[0]);
-    expect(cursor.take()).toEqual(events[0]);
-    expect(cursor.take()).toEqual(events[1]);
-    expect(cursor.peek()).toEqual(events[2]);
-    expect(cursor.take()).toEqual(events[2]);
-    expect(cursor.peek()).toBeUndefined();
-    expect(cursor.take()).toBeUndefined();
-  });
-
-  it('pulls from the iterator lazily, one event ahead at most', () => {
-    let pulled = 0;
-    function* events(): Generator<RrEvent> {
-      for (let i = 0; i < 3; i++) {
-        pulled++;
-        yield charRead('a', i, i);
-      }
-    }
-    const cursor = new ReplayCursor(events());
-    expect(pulled).toBe(0);
-    cursor.peek();
-    expect(pulled).toBe(1);
-    cursor.take();
-    expect(pulled).toBe(1);
-    cursor.take();
-    expect(pulled).toBe(2);
   });
 });
