@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { writeOut } from './stdout.js';
 import { resolve } from 'node:path';
 import { Subject } from 'rxjs';
 import { LogWriter, type LogCompression } from '../../codecs/index.js';
@@ -14,6 +13,7 @@ import { loadGuest } from './load-guest.js';
 import type { MachineOptions } from './machine-options.js';
 import { RRVM_VERSION } from './version.js';
 import { printStats, reportStop } from './report.js';
+import { writeOut } from './stdout.js';
 import { loadTaps } from './tap-options.js';
 
 /** Options of `run` and `record`. */
@@ -36,51 +36,55 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
   const { bytes, image } = loadGuest(elfPath, options.memory);
   if (record !== null) checkLogTarget(record.path, elfPath);
   const taps = await loadTaps(options.tap);
-  const events = new EventStream();
-  const console$ = new Subject<{ icount: number; bytes: Uint8Array }>();
-  const writer =
-    record === null
-      ? null
-      : LogWriter.open(record.path, {
-          rrvmVersion: RRVM_VERSION,
-          createdAt: new Date().toISOString(),
-          compression: record.compression,
-          checkpointEvery: record.checkpointEvery,
-          ramBytes: options.memory,
-          icountShift: options.icountShift,
-          elfSha256: createHash('sha256').update(bytes).digest('hex'),
-          elfPath: resolve(elfPath),
-          disks: [],
-          devices: [{ kind: 'uart16550', port: 0 }, { kind: 'goldfish-rtc' }],
-        });
-  const attached = attachTaps(taps, { mode: record === null ? 'run' : 'record', events$: events.events$, console$ });
+  // Serial input first: a missing --serial-in file or a bad script fails before any file is written.
   let live: LiveSession | undefined;
   const serial = hostSerial(options, (reason) => live?.mode.requestShutdown(reason));
-  live = liveSession({
-    image,
-    config: { ramBytes: options.memory, icountShift: options.icountShift },
-    maxInsns: options.maxInsns ?? Infinity,
-    serial: serial.queue,
-    interactive: serial.interactive,
-    idle: options.idle,
-    record: writer === null || record === null ? null : { writer, checkpointEvery: record.checkpointEvery },
-    events,
-    onConsole: (out, icount) => {
-      writeOut(out);
-      console$.next({ icount, bytes: out });
-    },
-  });
   const onSigint = (): void => live?.mode.requestShutdown('interrupted (SIGINT)');
-  process.on('SIGINT', onSigint);
+  const events = new EventStream();
+  const console$ = new Subject<{ icount: number; bytes: Uint8Array }>();
   let result: SessionResult;
   try {
-    ({ result } = await live.run());
+    const writer =
+      record === null
+        ? null
+        : LogWriter.open(record.path, {
+            rrvmVersion: RRVM_VERSION,
+            createdAt: new Date().toISOString(),
+            compression: record.compression,
+            checkpointEvery: record.checkpointEvery,
+            ramBytes: options.memory,
+            icountShift: options.icountShift,
+            elfSha256: createHash('sha256').update(bytes).digest('hex'),
+            elfPath: resolve(elfPath),
+            disks: [],
+            devices: [{ kind: 'uart16550', port: 0 }, { kind: 'goldfish-rtc' }],
+          });
+    const attached = attachTaps(taps, { mode: record === null ? 'run' : 'record', events$: events.events$, console$ });
+    live = liveSession({
+      image,
+      config: { ramBytes: options.memory, icountShift: options.icountShift },
+      maxInsns: options.maxInsns ?? Infinity,
+      serial: serial.queue,
+      interactive: serial.interactive,
+      idle: options.idle,
+      record: writer === null || record === null ? null : { writer, checkpointEvery: record.checkpointEvery },
+      events,
+      onConsole: (out, icount) => {
+        writeOut(out);
+        console$.next({ icount, bytes: out });
+      },
+    });
+    process.on('SIGINT', onSigint);
+    try {
+      ({ result } = await live.run());
+    } finally {
+      console$.complete();
+    }
+    await attached.finish();
   } finally {
     serial.detach();
     process.off('SIGINT', onSigint);
-    console$.complete();
   }
-  await attached.finish();
   const failure = serial.failure();
   if (failure !== null) process.stderr.write(`rrvm: serial input failed: ${failure.message}\n`);
   if (options.stats) printStats(result);
