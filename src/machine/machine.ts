@@ -59,8 +59,13 @@ export class Machine {
     this.bus.map(MemoryMap.CLINT, MmioSize.CLINT, this.clint);
     this.bus.map(MemoryMap.PLIC, MmioSize.PLIC, this.plic);
     this.bus.map(MemoryMap.UART0, MmioSize.UART0, this.uart);
-    // A device write may move a deadline or raise an interrupt: end the slice so the engine looks.
-    this.bus.onMmioWrite = () => this.cpu.endSlice();
+    // A store that moves a device deadline or makes an interrupt pending ends the slice, so the
+    // engine recomputes deadlines and the hart takes the interrupt before its next instruction.
+    // Other stores (console output, most of them) run on.
+    this.bus.onMmioWrite = (device) => {
+      const cpu = this.cpu;
+      if ((cpu.mip & cpu.mie) !== 0 || (this.timedDevices as unknown[]).includes(device)) cpu.endSlice();
+    };
     this.ram.onFlaggedStore = (offset, size) => this.onFlaggedStore(offset, size);
   }
 
