@@ -64,7 +64,7 @@ export class Machine {
     // Other stores (console output, most of them) run on.
     this.bus.onMmioWrite = (device) => {
       const cpu = this.cpu;
-      if ((cpu.mip & cpu.mie) !== 0 || (this.timedDevices as unknown[]).includes(device)) cpu.endSlice();
+      if ((cpu.mip & cpu.mie) !== 0 || device === this.clint || device === this.rtc) cpu.endSlice();
     };
     this.ram.onFlaggedStore = (offset, size) => this.onFlaggedStore(offset, size);
   }
