@@ -21,7 +21,7 @@ export function dumpCommand(program: Command): void {
   program
     .command('dump')
     .summary('print a log\'s events, one per line')
-    .description('Prints every event of a log as `KIND @icount #seq field=value…` (or JSON lines with --json),\n' + 'in stream order. Filters combine: --kind CLOCK --from 1000 --to 2000.')
+    .description('Prints every event of a log as `KIND @icount #seq field=value…` (or JSON lines with --json), in stream order. Filters combine: --kind CLOCK --from 1000 --to 2000.')
     .argument('<log>', 'the .rrlog')
     .option('--json', 'one JSON object per line (binary payloads as hex)')
     .option('--kind <kind>', `only events of this kind (repeatable): ${EVENT_KINDS.join(', ')}`, (k: string, prev: string[]) => [...prev, k.toUpperCase()], [] as string[])

@@ -9,7 +9,7 @@ export function infoCommand(program: Command): void {
   program
     .command('info')
     .summary('show a log\'s header, length and event counts')
-    .description('Prints what a log holds: the recorded machine, the guest ELF, how many instructions the run\n' + 'lasted, and the number and size of its events per kind. A log cut short (recorder killed) is\n' + 'reported as such, with what its complete chunks hold.')
+    .description('Prints what a log holds: the recorded machine, the guest ELF, how many instructions the run lasted, and the number and size of its events per kind. A log cut short (recorder killed) is reported as such, with what its complete chunks hold.')
     .argument('<log>', 'the .rrlog')
     .option('--json', 'print as JSON')
     .action((logPath: string, opts: { json?: boolean }) => {

@@ -15,7 +15,7 @@ export interface MachineOptions {
 /** Adds the machine options to a command. */
 export function addMachineOptions(cmd: Command): Command {
   return cmd
-    .option('-m, --memory <size>', 'guest RAM size, e.g. 64M, 256M, 1G', parseMemorySize, DEFAULT_RAM_BYTES)
+    .addOption(new Option('-m, --memory <size>', 'guest RAM size, e.g. 64M, 256M, 1G').argParser(parseMemorySize).default(DEFAULT_RAM_BYTES, '128M'))
     .option('--icount-shift <n>', 'virtual time per instruction is 2^n ns (as QEMU -icount shift=n)', parseIntInRange(0, 10), 3)
     .option('--max-insns <n>', 'stop after n instructions (exit status 4 if the guest has not finished)', parseCount)
     .addOption(

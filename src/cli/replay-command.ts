@@ -19,10 +19,7 @@ export function replayCommand(program: Command): void {
     .command('replay')
     .summary('re-execute a recorded run from its log')
     .description(
-      'Re-executes the recorded guest instruction for instruction from the log alone: no input is read\n' +
-        'and the host clock is never consulted. The console goes to stdout. If the execution disagrees with\n' +
-        'the log (an event at another icount, a different state digest, a guest that halts early), the replay\n' +
-        'stops with a report and exit status 3. Otherwise it exits with the recorded guest\'s status.',
+      'Re-executes the recorded guest instruction for instruction from the log alone: no input is read and the host clock is never consulted. The console goes to stdout. If the execution disagrees with the log (an event at another icount, a different state digest, a guest that halts early), the replay stops with a report and exit status 3. Otherwise it exits with the recorded guest\'s status.',
     )
     .argument('<log>', 'the .rrlog written by `rrvm record`')
     .option('--until <icount>', 'stop after this many instructions', parseCount)

@@ -10,9 +10,7 @@ export function runCommand(program: Command): void {
     .command('run')
     .summary('run a guest ELF (no recording)')
     .description(
-      'Runs a RISC-V RV32 guest ELF on the virt board. The guest console is on stdout; stdin goes to the\n' +
-        'UART (raw mode on a terminal: Ctrl-A X quits). Exit status: 0 when the guest passes (test finisher\n' +
-        'or tohost), 2 with its fail code, 1 on bad input, 4 when --max-insns stops it first.',
+      'Runs a RISC-V RV32 guest ELF on the virt board. The guest console is on stdout; stdin goes to the UART (raw mode on a terminal: Ctrl-A X quits). Exit status: 0 when the guest passes (test finisher or tohost), 2 with its fail code, 1 on bad input, 4 when --max-insns stops it first.',
     )
     .argument('<elf>', 'guest executable (ELF32 RISC-V, linked for RAM at 0x80000000)');
   addTapOption(addSerialOptions(addMachineOptions(cmd))).action(async (elfPath: string, opts: LiveOptions) => {

@@ -1,13 +1,12 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { loadTap, type LoadedTap } from '../../streams/taps/load-tap.js';
 
 /** Adds the repeatable `--tap` option. */
 export function addTapOption(cmd: Command): Command {
-  return cmd.option(
-    '--tap <spec>',
-    'attach a tap: events-jsonl[=FILE], console[=FILE], or ./my-tap.js (repeatable; see docs/taps.md)',
-    (spec: string, previous: string[]) => [...previous, spec],
-    [] as string[],
+  return cmd.addOption(
+    new Option('--tap <spec>', 'attach a tap: events-jsonl[=FILE], console[=FILE], or ./my-tap.js (repeatable; see docs/taps.md)')
+      .argParser((spec: string, previous: string[]) => [...previous, spec])
+      .default([], 'none'),
   );
 }
 

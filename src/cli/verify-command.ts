@@ -11,9 +11,7 @@ export function verifyCommand(program: Command): void {
     .command('verify')
     .summary('replay a log with every check on, without output; print OK and the final digest')
     .description(
-      'Checks a log end to end: the file must be complete (END present, every chunk CRC intact) and its\n' +
-        'replay must match every event and every CHECKPOINT digest. Prints OK with the final state digest,\n' +
-        'or the divergence report (exit status 3). The guest console is not printed.',
+      'Checks a log end to end: the file must be complete (END present, every chunk CRC intact) and its replay must match every event and every CHECKPOINT digest. Prints OK with the final state digest, or the divergence report (exit status 3). The guest console is not printed.',
     )
     .argument('<log>', 'the .rrlog to check')
     .option('--json', 'print the result as JSON');
