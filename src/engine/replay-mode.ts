@@ -50,11 +50,6 @@ export class ReplayMode implements SessionMode {
     this.context = context;
   }
 
-  /** The event at lookahead position `n` (0 = next), or undefined past the end of the log. */
-  private peek(n = 0): RrEvent | undefined {
-    return this.ahead.peek(n);
-  }
-
   /** Consumes the next event, re-emits it on the event stream for taps, remembers it for reports. */
   private apply(e: RrEvent): void {
     this.ahead.shift();
@@ -74,7 +69,7 @@ export class ReplayMode implements SessionMode {
 
   private pullClock(kind: ClockKind): number {
     const icount = this.context.machine.icount;
-    const e = this.peek();
+    const e = this.ahead.peek();
     if (e === undefined || e.kind !== 'CLOCK' || e.icount !== icount || e.clock !== kind) {
       this.diverge(e, `the guest read the ${kind} clock at icount ${icount}`);
     }
@@ -87,7 +82,7 @@ export class ReplayMode implements SessionMode {
     // Its position is remembered, so a long run of pulls is scanned once, not once per slice.
     // The scan looks at most LOOKAHEAD events ahead: stopping at a pull's icount is harmless.
     for (let n = this.nextPushAhead; ; n++) {
-      const e = this.peek(n);
+      const e = this.ahead.peek(n);
       if (e === undefined) return this.end.icount;
       if (!isPull(e) || n >= LOOKAHEAD) {
         this.nextPushAhead = n;
@@ -97,10 +92,10 @@ export class ReplayMode implements SessionMode {
   }
 
   checkpoint(): void {
-    const { machine, output } = this.context;
+    const machine = this.context.machine;
     const icount = machine.icount;
     for (;;) {
-      const e = this.peek();
+      const e = this.ahead.peek();
       if (e !== undefined && e.icount < icount) {
         this.diverge(e, `the guest ran past icount ${e.icount} to ${icount} without ${isPull(e) ? 'asking for it' : 'reaching it'}`);
       }
@@ -121,7 +116,6 @@ export class ReplayMode implements SessionMode {
           break;
         case 'CHECKPOINT':
           this.verify(e.digest);
-          void output;
           break;
         case 'SHUTDOWN':
           this.apply(e);
@@ -130,10 +124,9 @@ export class ReplayMode implements SessionMode {
         case 'SNAPSHOT':
           break;
         case 'END':
-          this.diverge(e, 'the guest is still running (the recording ended here)');
-        // falls through: diverge never returns
+          return this.diverge(e, 'the guest is still running (the recording ended here)');
         default:
-          this.diverge(e, `this machine has no device for ${e.kind} events`);
+          return this.diverge(e, `this machine has no device for ${e.kind} events`);
       }
       this.apply(e);
     }
@@ -148,7 +141,7 @@ export class ReplayMode implements SessionMode {
 
   async idle(): Promise<number | null> {
     const icount = this.context.machine.icount;
-    return this.diverge(this.peek(), `the guest waits in WFI at icount ${icount} with nothing pending`);
+    return this.diverge(this.ahead.peek(), `the guest waits in WFI at icount ${icount} with nothing pending`);
   }
 
   shutdownRequested(): StopReason | null {
@@ -160,21 +153,20 @@ export class ReplayMode implements SessionMode {
    * CHECKPOINT and END at the same icount. A user stop (`--until`) or a cut log checks nothing.
    */
   finish(stop: StopReason): StopReason {
-    try {
-      // Only a user's stop (--until) or a cut log skips the checks; a recorded max-insns stop does not.
-      if (stop.kind === 'log-end' || (stop.kind === 'limit' && this.stop === null)) return stop;
+    // Only a user's stop (--until) or a cut log skips the checks; a recorded max-insns stop does not.
+    if (!(stop.kind === 'log-end' || (stop.kind === 'limit' && this.stop === null))) {
       const icount = this.context.machine.icount;
       const describe = stop.kind === 'halt' ? `the guest halted (${stop.halt.kind}) at icount ${icount}` : `the run stopped at icount ${icount}`;
-      const checkpoint = this.peek();
+      const checkpoint = this.ahead.peek();
       if (checkpoint?.kind !== 'CHECKPOINT' || checkpoint.icount !== icount) this.diverge(checkpoint, describe);
       this.verify(checkpoint.digest);
       this.apply(checkpoint);
-      const end = this.peek();
+      const end = this.ahead.peek();
       if (end?.kind !== 'END' || end.icount !== icount) this.diverge(end, describe);
       this.apply(end);
-      return stop;
-    } finally {
-      this.events.complete();
     }
+    // On a divergence the caller errors the stream instead, so taps see the failure.
+    this.events.complete();
+    return stop;
   }
 }
