@@ -72,8 +72,9 @@ export class LiveMode implements SessionMode {
   async idle(): Promise<number | null> {
     const machine = this.context.machine;
     const untilDeadlineNs = machine.nsUntilDeadline();
-    const inputPossible = this.serialIn.pending || !this.serialIn.closed;
-    if (untilDeadlineNs === Infinity && !inputPossible) return null;
+    // Input still queued did not fit the UART at the checkpoint just before: only new input
+    // (stdin still open) or a timer can wake the guest.
+    if (untilDeadlineNs === Infinity && this.serialIn.closed) return null;
     let ns: number;
     if (this.options.idle === 'skip' && untilDeadlineNs !== Infinity) {
       ns = untilDeadlineNs;

@@ -46,9 +46,12 @@ export class SerialQueue {
     return taken.length === 1 ? taken[0]! : Buffer.concat(taken);
   }
 
-  /** Resolves when input arrives or the queue closes. */
+  /**
+   * Resolves when new input arrives or the queue closes (at once if it is closed). Bytes
+   * already queued do not count: the UART had no room for them.
+   */
   whenChanged(): Promise<void> {
-    if (this.pending || this.closed) return Promise.resolve();
+    if (this.closed) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
