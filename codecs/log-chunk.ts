@@ -23,20 +23,24 @@ export function encodeChunk(events: Uint8Array, compression: LogCompression): Ui
 }
 
 /**
- * The encoded events of one chunk payload (already CRC-checked): inflated if needed, with the
- * output bounded by MAX_CHUNK_BYTES, and decoded to a non-empty array. `where` starts every
- * message; failures are RrvmError `log.chunk`.
+ * A chunk payload (already CRC-checked) as MessagePack bytes: inflated if the log is
+ * compressed, with the output bounded by MAX_CHUNK_BYTES. Failures are RrvmError `log.chunk`.
  */
-export function decodeChunk(payload: Uint8Array, compression: LogCompression, where: string): unknown[] {
-  let bytes = payload;
-  if (compression === 'deflate') {
-    try {
-      bytes = inflateRawSync(payload, { maxOutputLength: MAX_CHUNK_BYTES });
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new RrvmError('log.chunk', `${where}: payload does not inflate (${reason})`);
-    }
+export function inflateChunk(payload: Uint8Array, compression: LogCompression, where: string): Uint8Array {
+  if (compression !== 'deflate') return payload;
+  try {
+    return inflateRawSync(payload, { maxOutputLength: MAX_CHUNK_BYTES });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new RrvmError('log.chunk', `${where}: payload does not inflate (${reason})`);
   }
+}
+
+/**
+ * The encoded events of a chunk's MessagePack bytes, decoded to a non-empty array. `where`
+ * starts every message; failures are RrvmError `log.chunk`.
+ */
+export function unpackChunk(bytes: Uint8Array, where: string): unknown[] {
   const events = unpackValue(bytes, 'log.chunk', where);
   if (!Array.isArray(events) || events.length === 0) {
     throw new RrvmError('log.chunk', `${where}: payload is not a non-empty array of events`);

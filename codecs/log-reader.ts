@@ -6,7 +6,7 @@ import { RrvmError } from '../src/engine/rrvm-error.js';
 import { crc32 } from './crc32.js';
 import { decodeEvent, newEventCodecState, resetEventCodecState } from './event-codec.js';
 import type { EventCodecState } from './event-codec.js';
-import { decodeChunk } from './log-chunk.js';
+import { inflateChunk, unpackChunk } from './log-chunk.js';
 import { decodeLogFooter, readTrailer, zeroPerKind } from './log-footer.js';
 import type { LogFooter } from './log-footer.js';
 import { decodeLogHeader } from './log-header.js';
@@ -230,11 +230,10 @@ export class LogReader {
     const chunk = this.chunks[i]!;
     const where = `${this.name}: chunk at offset ${chunk.offset}`;
     resetEventCodecState(state);
-    if (this.header.compression === 'none') {
-      const fast = decodeChunkFast(chunk.payload, state);
-      if (fast !== null) return fast;
-    }
-    const stored = decodeChunk(chunk.payload, this.header.compression, where);
+    const bytes = inflateChunk(chunk.payload, this.header.compression, where);
+    const fast = decodeChunkFast(bytes, state);
+    if (fast !== null) return fast;
+    const stored = unpackChunk(bytes, where);
     const events: RrEvent[] = [];
     for (let j = 0; j < stored.length; j++) {
       try {
