@@ -79,8 +79,8 @@ export class Session {
         const ns = await mode.idle();
         if (ns === null) return { kind: 'idle' };
         if (ns > 0) machine.warp(ns);
-        lastYield = performance.now();
-        continue;
+        // NB: a skipped idle resolves at once (a microtask): fall through, so a guest that
+        // sleeps all the time still lets timers (log flushes) and signals (Ctrl-C) run.
       }
       const now = performance.now();
       if (now - lastYield >= (mode.interactive ? 1 : 20)) {

@@ -44,3 +44,39 @@ describe('a guest idling with nothing that can wake it', () => {
     expect((await done).stop).toEqual({ kind: 'idle' });
   });
 });
+
+describe('a guest that sleeps on the timer all the time', () => {
+  it('still lets host timers and signals run: a shutdown requested from a timer ends the run', async () => {
+    const { t0, t1, t2, a0 } = A.Reg;
+    // mtimecmp = mtime + 100, wfi, repeat (MTIE on, interrupts globally off: wfi just wakes).
+    const program = [
+      A.lui(t0, 0x2004), // 0x0200_4000 mtimecmp
+      A.sw(0, t0, 4),
+      A.lui(t1, 0x200c), // 0x0200_c000; mtime lies 8 bytes below
+      A.addi(t2, 0, 0x80),
+      A.csrrs(0, 0x304, t2), // mie.MTIE
+      A.lw(a0, t1, -8),
+      A.addi(a0, a0, 100),
+      A.sw(a0, t0, 0),
+      A.wfi(),
+      A.jal(0, -16),
+    ];
+    const image = { entry: 0x8000_0000, segments: [{ address: 0x8000_0000, data: A.assemble(program) }] };
+    const session = liveSession({
+      image,
+      config: { ramBytes: 1 << 20, icountShift: 3 },
+      // A bound, so that a regression fails this test instead of hanging it.
+      maxInsns: 200_000_000,
+      serial: new SerialQueue(),
+      interactive: false,
+      idle: 'skip',
+      record: null,
+      onConsole: () => {},
+    });
+    // The timer only fires if the session yields to the event loop while the guest sleeps.
+    setTimeout(() => session.mode.requestShutdown('test'), 100);
+    const { result } = await session.run();
+    expect(result.stop).toEqual({ kind: 'shutdown', reason: 'test' });
+    expect(result.icount).toBeGreaterThan(1000);
+  });
+});
