@@ -66,7 +66,7 @@ describe('a guest that sleeps on the timer all the time', () => {
       image,
       config: { ramBytes: 1 << 20, icountShift: 3 },
       // A bound, so that a regression fails this test instead of hanging it.
-      maxInsns: 200_000_000,
+      maxInsns: 5_000_000,
       serial: new SerialQueue(),
       interactive: false,
       idle: 'skip',
