@@ -77,16 +77,18 @@ export class ReplayMode implements SessionMode {
     return e.value;
   }
 
-  limitFor(): number {
+  limitFor(icount: number): number {
     // The next push event bounds the slice; pulls in between are answered as the guest asks.
     // Its position is remembered, so a long run of pulls is scanned once, not once per slice.
     // The scan looks at most LOOKAHEAD events ahead: stopping at a pull's icount is harmless.
+    // A push due now was applied at the checkpoint unless a pull stands before it (a log no
+    // recorder writes): run one instruction anyway, so the checkpoint reports it, never spins.
     for (let n = this.nextPushAhead; ; n++) {
       const e = this.ahead.peek(n);
       if (e === undefined) return this.end.icount;
       if (!isPull(e) || n >= LOOKAHEAD) {
         this.nextPushAhead = n;
-        return e.icount;
+        return Math.max(e.icount, icount + 1);
       }
     }
   }

@@ -124,6 +124,22 @@ describe('a log with a changed clock value', () => {
     expect(d.report.icount).toBe(clock.icount);
   });
 
+  it('diverges (never spins) when a push event stands behind a pull at the same icount', { timeout: WITHIN_MS }, async () => {
+    // No recorder writes this: the clock read at icount N happens during instruction N + 1,
+    // after every push event of icount N was applied.
+    const path = temp.path('clock-push-after-pull.rrlog');
+    rewriteLog(clock.logPath, path, {
+      events: (events) => {
+        const at = events.findIndex((e) => e.kind === 'CLOCK');
+        const read = events[at]!;
+        const warp: RrEvent = { kind: 'WARP', icount: read.icount, seq: 0, ns: 1000 };
+        return [...events.slice(0, at + 1), warp, ...events.slice(at + 1)];
+      },
+    });
+    const d = expectDivergence(await replayError(path));
+    expect(d.report.expected).toMatch(/^WARP/);
+  });
+
   // A recording stopped by --max-insns ends SHUTDOWN "max-insns", CHECKPOINT, END.
   const recordLimited = (name: string): Promise<Recording> =>
     recordGuest({ elf: guestElf('clock'), logPath: temp.path(name), maxInsns: 3_000 });
