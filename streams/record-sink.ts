@@ -65,13 +65,20 @@ export function recordSink(writer: RecordSinkWriter, options: RecordSinkOptions 
       });
 
       upstream = source.subscribe({
-        next: guard((e: RrEvent) => {
-          if (e.kind === 'END') return closeAndEmit(e.icount);
-          writer.append(e);
-          lastIcount = e.icount;
-          // One timer per batch of appends: no wake-ups while nothing is pending.
-          timer ??= scheduler.schedule(flush, flushEveryMs);
-        }),
+        // Written out rather than through `guard`: this runs once per event.
+        next: (e: RrEvent) => {
+          if (done) return;
+          try {
+            if (e.kind === 'END') return closeAndEmit(e.icount);
+            writer.append(e);
+            lastIcount = e.icount;
+            // One timer per batch of appends: no wake-ups while nothing is pending.
+            timer ??= scheduler.schedule(flush, flushEveryMs);
+          } catch (err) {
+            stop();
+            subscriber.error(err);
+          }
+        },
         error: guard((err: unknown) => {
           stop();
           try {
