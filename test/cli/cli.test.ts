@@ -334,3 +334,57 @@ describe('rrvm record with stdin piped', () => {
     expect(readFileSync(precious, 'utf8')).toBe('do not overwrite me\n');
   });
 });
+
+describe('taps, compression and --until through the CLI', () => {
+  it('record --compress with taps, then replay with the same taps: identical event and console files', () => {
+    const log = temp.path('clock-tapped.rrlog');
+    const files = (mode: string) => ({ events: temp.path(`${mode}.jsonl`), console: temp.path(`${mode}.txt`) });
+    const rec = files('rec');
+    const r = rrvm(['record', '--compress', '-o', log, '--tap', `events-jsonl=${rec.events}`, '--tap', `console=${rec.console}`, guestElf('clock')]);
+    expect(r.code, describeCli(r)).toBe(0);
+    const rep = files('rep');
+    const p = rrvm(['replay', log, '--tap', `events-jsonl=${rep.events}`, '--tap', `console=${rep.console}`]);
+    expect(p.code, describeCli(p)).toBe(0);
+    const recEvents = readFileSync(rec.events, 'utf8');
+    expect(recEvents.split('\n').filter((l) => l.includes('"kind":"CLOCK"'))).toHaveLength(6);
+    expect(readFileSync(rep.events, 'utf8')).toBe(recEvents);
+    expect(readFileSync(rep.console, 'utf8')).toBe(readFileSync(rec.console, 'utf8'));
+    expect(rrvm(['info', log]).stdout.toString()).toContain('deflated');
+  });
+
+  it('replay --until stops early with exit 0 and a prefix of the output', () => {
+    const log = temp.path('hello-until.rrlog');
+    const full = rrvm(['record', '-o', log, guestElf('hello')]);
+    expect(full.code, describeCli(full)).toBe(0);
+    const r = rrvm(['replay', '--until', '300', log]);
+    expect(r.code, describeCli(r)).toBe(0);
+    expect(r.stderr).toContain('stopped at icount 300 (--until)');
+    expect(full.stdout.subarray(0, r.stdout.length).equals(r.stdout)).toBe(true);
+    expect(r.stdout.length).toBeLessThan(full.stdout.length);
+  });
+
+  it('a file tap sees the run: the example count-events tap prints its summary', () => {
+    const r = rrvm(['run', '--tap', 'examples/taps/count-events.js', guestElf('clock')]);
+    expect(r.code, describeCli(r)).toBe(0);
+    expect(r.stderr).toMatch(/count-events \(run, completed at icount \d+\)/);
+    expect(r.stderr).toMatch(/CLOCK\s+6/);
+  });
+
+  it('a tap that throws fails the run with one line and exit 1', () => {
+    const tap = temp.path('throwing-tap.mjs');
+    writeFileSync(tap, "export default (s) => s.events$.subscribe(() => { throw new Error('tap broke'); });\n");
+    const r = rrvm(['run', '--tap', tap, guestElf('clock')]);
+    expect(r.code, describeCli(r)).toBe(1);
+    expectOneLineError(r.stderr, /a tap failed: tap broke/);
+  });
+
+  it('run --idle realtime waits out the guest\'s timers and prints the same lines', () => {
+    const r = rrvm(['run', '--idle', 'realtime', guestElf('clock')]);
+    expect(r.code, describeCli(r)).toBe(0);
+    const masked = (b: Buffer) => b.toString().replace(/=\d+/g, '=N');
+    const skipped = rrvm(['run', guestElf('clock')]);
+    expect(masked(r.stdout)).toBe(masked(skipped.stdout));
+    // Five 10 ms timer sleeps, waited in real time.
+    expect(r.ms).toBeGreaterThanOrEqual(50);
+  });
+});
