@@ -1,3 +1,4 @@
+import { hex } from './digest.js';
 import type { RrEvent } from './event.js';
 import { RrvmError } from './rrvm-error.js';
 
@@ -25,9 +26,9 @@ export function describeEvent(e: RrEvent): string {
 
 function formatValue(v: unknown): string {
   if (v instanceof Uint8Array) {
-    const hex = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+    const text = hex(v);
     const printable = [...v].every((b) => b >= 0x20 && b < 0x7f);
-    return printable && v.length > 0 ? JSON.stringify(Buffer.from(v).toString('latin1')) : hex.length > 64 ? `${hex.slice(0, 64)}…(${v.length} bytes)` : hex || '""';
+    return printable && v.length > 0 ? JSON.stringify(Buffer.from(v).toString('latin1')) : text.length > 64 ? `${text.slice(0, 64)}…(${v.length} bytes)` : text || '""';
   }
   // Clock values exceed 2^53: print the exact integer the double holds, not its shortest form.
   if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) return BigInt(v).toString();

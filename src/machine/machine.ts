@@ -100,10 +100,10 @@ export class Machine {
   run(limitIcount: number): void {
     const cpu = this.cpu;
     while (this.halted === null && cpu.icount < limitIcount) {
-      for (const device of this.timedDevices) device.update();
+      this.updateDevices();
       cpu.run(Math.min(limitIcount, Math.max(this.nextDeadline(), cpu.icount + 1)));
       if (cpu.waiting) {
-        for (const device of this.timedDevices) device.update();
+        this.updateDevices();
         if ((cpu.mip & cpu.mie) === 0) return;
       }
     }
@@ -112,7 +112,7 @@ export class Machine {
   /** Advances virtual time by `ns` while the hart idles (a WARP), then updates the devices. */
   warp(ns: number): void {
     this.clock.biasNs += ns;
-    for (const device of this.timedDevices) device.update();
+    this.updateDevices();
   }
 
   /** Virtual ns from now until the next device deadline (Infinity if none). */
@@ -129,6 +129,11 @@ export class Machine {
   /** Offers serial input to the UART; returns how many bytes it accepted (the rest stays queued). */
   deliverSerial(bytes: Uint8Array): number {
     return this.uart.deliver(bytes);
+  }
+
+  /** Brings every timed device (CLINT, RTC alarm) up to date with the current icount. */
+  private updateDevices(): void {
+    for (const device of this.timedDevices) device.update();
   }
 
   private halt(reason: HaltReason): void {
