@@ -1,7 +1,7 @@
-import { EVENT_KINDS } from '../src/engine/event.js';
-import type { EventKind, Icount, RrEvent } from '../src/engine/event.js';
-import { RrvmError } from '../src/engine/rrvm-error.js';
-import type { ClockKind } from '../src/machine/host-ports.js';
+import { EVENT_KINDS } from '../src/core/event.js';
+import type { EventKind, Icount, RrEvent } from '../src/core/event.js';
+import { RrvmError } from '../src/core/rrvm-error.js';
+import type { ClockKind } from '../src/core/clock-kind.js';
 
 /** One event as stored in a chunk: `[tag, dIcount, ...payload]`, ready for MessagePack. */
 export type EncodedEvent = [tag: number, dIcount: number, ...payload: unknown[]];

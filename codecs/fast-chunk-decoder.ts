@@ -1,6 +1,6 @@
-import type { RrEvent } from '../src/engine/event.js';
+import type { RrEvent } from '../src/core/event.js';
 import { CLOCK_IDS, decodeEvent, EVENT_TAGS, type EventCodecState } from './event-codec.js';
-import type { ClockKind } from '../src/machine/host-ports.js';
+import type { ClockKind } from '../src/core/clock-kind.js';
 
 const CLOCK_TAG = EVENT_TAGS.CLOCK;
 const CLOCK_BY_ID: ClockKind[] = [];

@@ -1,5 +1,5 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { RrvmError } from '../src/engine/rrvm-error.js';
+import { RrvmError } from '../src/core/rrvm-error.js';
 import { crc32 } from './crc32.js';
 import { CHUNK_FRAME_BYTES, MAX_CHUNK_BYTES } from './log-layout.js';
 import type { LogCompression } from './log-header.js';

@@ -1,6 +1,6 @@
-import { EVENT_KINDS } from '../src/engine/event.js';
-import type { EventKind, Icount } from '../src/engine/event.js';
-import { RrvmError } from '../src/engine/rrvm-error.js';
+import { EVENT_KINDS } from '../src/core/event.js';
+import type { EventKind, Icount } from '../src/core/event.js';
+import { RrvmError } from '../src/core/rrvm-error.js';
 import { crc32 } from './crc32.js';
 import { FOOTER_MARKER, FOOTER_PREFIX_BYTES, hex32, MAX_MAP_BYTES, TRAILER_BYTES, TRAILER_MAGIC } from './log-layout.js';
 import { packValue, unpackValue } from './msgpack.js';

@@ -1,4 +1,4 @@
-import { RrvmError } from '../src/engine/rrvm-error.js';
+import { RrvmError } from '../src/core/rrvm-error.js';
 import { crc32 } from './crc32.js';
 import { HEADER_PREFIX_BYTES, hex32, LOG_FORMAT_VERSION, LOG_MAGIC, MAX_MAP_BYTES } from './log-layout.js';
 import { packValue, unpackValue } from './msgpack.js';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { EVENT_KINDS } from '../src/engine/event.js';
-import type { Icount, RrEvent } from '../src/engine/event.js';
+import { EVENT_KINDS } from '../src/core/event.js';
+import type { Icount, RrEvent } from '../src/core/event.js';
 import { decodeChunkFast } from './fast-chunk-decoder.js';
-import { RrvmError } from '../src/engine/rrvm-error.js';
+import { RrvmError } from '../src/core/rrvm-error.js';
 import { crc32 } from './crc32.js';
 import { decodeEvent, newEventCodecState, resetEventCodecState } from './event-codec.js';
 import type { EventCodecState } from './event-codec.js';

@@ -1,8 +1,8 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { EVENT_KINDS } from '../src/engine/event.js';
-import type { EventKind, Icount, RrEvent } from '../src/engine/event.js';
+import { EVENT_KINDS } from '../src/core/event.js';
+import type { EventKind, Icount, RrEvent } from '../src/core/event.js';
 import { packSimpleArray } from './fast-event-encoder.js';
-import { RrvmError } from '../src/engine/rrvm-error.js';
+import { RrvmError } from '../src/core/rrvm-error.js';
 import { encodeEvent, newEventCodecState, resetEventCodecState } from './event-codec.js';
 import type { EncodedEvent } from './event-codec.js';
 import { encodeChunk } from './log-chunk.js';

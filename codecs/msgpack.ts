@@ -1,5 +1,5 @@
 import { Packr, Unpackr } from 'msgpackr';
-import { RrvmError } from '../src/engine/rrvm-error.js';
+import { RrvmError } from '../src/core/rrvm-error.js';
 
 // Plain MessagePack: no records/structures extension (it would also spend 2 bytes on ints 64..127).
 const packr = new Packr({ useRecords: false, moreTypes: false });

@@ -1,7 +1,7 @@
 import { Subject } from 'rxjs';
 import type { Observable } from 'rxjs';
-import type { Icount, RrEvent, UnstampedEvent } from '../src/engine/event.js';
-import { RrvmError } from '../src/engine/rrvm-error.js';
+import type { Icount, RrEvent, UnstampedEvent } from '../src/core/event.js';
+import { RrvmError } from '../src/core/rrvm-error.js';
 
 /**
  * The single ordered stream of a run (DESIGN §4): stamps events with (icount, seq) as they are

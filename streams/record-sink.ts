@@ -1,7 +1,7 @@
 import { asyncScheduler, Observable } from 'rxjs';
 import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 import type { LogFooter } from '../codecs/index.js';
-import type { Icount, RrEvent } from '../src/engine/event.js';
+import type { Icount, RrEvent } from '../src/core/event.js';
 
 /** What the record sink needs of a log writer; `LogWriter` from codecs/ is one. */
 export interface RecordSinkWriter {

@@ -1,6 +1,6 @@
 import { defer, from, takeWhile } from 'rxjs';
 import type { Observable } from 'rxjs';
-import type { RrEvent } from '../src/engine/event.js';
+import type { RrEvent } from '../src/core/event.js';
 
 /**
  * The events of a log as an Observable: cold (each subscription reads the log from the start

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
-import { RrvmError } from '../engine/rrvm-error.js';
+import { RrvmError } from '../core/rrvm-error.js';
 
 /**
  * Refuses a `record -o` target that would destroy something that is not a log: an existing

@@ -5,8 +5,8 @@ import { LogReader } from '../../codecs/index.js';
 import { replaySource } from '../../streams/replay-source.js';
 import { eventJson } from '../../streams/taps/events-jsonl.js';
 import { describeEvent } from '../engine/divergence.js';
-import { EVENT_KINDS, type EventKind } from '../engine/event.js';
-import { RrvmError } from '../engine/rrvm-error.js';
+import { EVENT_KINDS, type EventKind } from '../core/event.js';
+import { RrvmError } from '../core/rrvm-error.js';
 import { parseCount } from './parse-options.js';
 
 interface DumpOptions {

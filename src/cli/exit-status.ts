@@ -1,13 +1,5 @@
-import type { StopReason } from '../engine/stop-reason.js';
-
-/** Process exit statuses of every `rrvm` command (DESIGN §9). */
-export const ExitStatus = {
-  OK: 0,
-  USAGE_OR_INPUT: 1,
-  GUEST_FAILURE: 2,
-  DIVERGENCE: 3,
-  LIMIT: 4,
-} as const;
+import { ExitStatus } from '../core/rrvm-error.js';
+import type { StopReason } from '../core/stop-reason.js';
 
 /** The exit status and the one-line stderr message (or null) for how a session ended. */
 export function describeStop(stop: StopReason, icount: number): { status: number; message: string | null } {

@@ -3,7 +3,7 @@ import { map, type Observable, type Subscription } from 'rxjs';
 import { inputScript$, parseInputScript } from '../../streams/sources/input-script.js';
 import { serialFile$ } from '../../streams/sources/serial-file.js';
 import { serialIn$ } from '../../streams/sources/serial-in.js';
-import { RrvmError } from '../engine/rrvm-error.js';
+import { RrvmError } from '../core/rrvm-error.js';
 import { SerialQueue } from '../engine/serial-queue.js';
 import { readInputFile } from './load-guest.js';
 

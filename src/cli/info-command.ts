@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { writeOut } from './stdout.js';
 import type { Command } from 'commander';
-import { EVENT_KINDS } from '../engine/event.js';
+import { EVENT_KINDS } from '../core/event.js';
 import { LogReader } from '../../codecs/index.js';
 
 /** `rrvm info run.rrlog`: header, duration, counts and bytes per event kind. */

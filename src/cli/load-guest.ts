@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { RrvmError } from '../engine/rrvm-error.js';
+import { RrvmError } from '../core/rrvm-error.js';
 import { parseElf } from '../machine/elf-loader.js';
 import type { ElfImage } from '../machine/elf-image.js';
 import { MemoryMap } from '../machine/memory-map.js';

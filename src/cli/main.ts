@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { CommanderError } from 'commander';
 import { config as rxjsConfig } from 'rxjs';
-import { RrvmError } from '../engine/rrvm-error.js';
-import { ExitStatus } from './exit-status.js';
+import { RrvmError } from '../core/rrvm-error.js';
+import { ExitStatus } from '../core/rrvm-error.js';
 import { createProgram } from './program.js';
 import { guardStdout } from './stdout.js';
 

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { liveRun, type LiveOptions } from './live-run.js';
 import { addMachineOptions } from './machine-options.js';
 import { parseCount } from './parse-options.js';
-import { RrvmError } from '../engine/rrvm-error.js';
+import { RrvmError } from '../core/rrvm-error.js';
 import { addSerialOptions } from './serial-options.js';
 import { addTapOption } from './tap-options.js';
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { writeOut } from './stdout.js';
-import { describeStop, ExitStatus } from './exit-status.js';
+import { ExitStatus } from '../core/rrvm-error.js';
+import { describeStop } from './exit-status.js';
 import { parseCount } from './parse-options.js';
 import { printStats, reportStop } from './report.js';
 import { replayLog, type ReplayOptions } from './replay-run.js';

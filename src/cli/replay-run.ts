@@ -1,14 +1,11 @@
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { Subject } from 'rxjs';
-import { LogReader, type LogHeader } from '../../codecs/index.js';
+import type { LogHeader } from '../../codecs/index.js';
 import { EventStream } from '../../streams/event-stream.js';
 import { attachTaps } from '../../streams/taps/attach-taps.js';
 import { hex, stateDigest } from '../engine/digest.js';
 import { replaySession } from '../engine/replay-session.js';
-import { RrvmError } from '../engine/rrvm-error.js';
 import type { SessionResult } from '../engine/session.js';
-import { loadGuest } from './load-guest.js';
+import { openRecording } from './open-recording.js';
 import { progressLine } from './progress-line.js';
 import { loadTaps } from './tap-options.js';
 
@@ -37,20 +34,7 @@ export interface ReplayOutcome {
  * against the header's hash, then replays with the gate. A mismatch throws DivergenceError.
  */
 export async function replayLog(logPath: string, options: ReplayOptions, onConsole: (bytes: Uint8Array) => void): Promise<ReplayOutcome> {
-  const reader = LogReader.open(logPath);
-  const header = reader.header;
-  const elfPath = options.elf ?? header.elfPath;
-  if (options.elf === undefined && !existsSync(elfPath)) {
-    throw new RrvmError('input.read', `the guest ELF recorded in the log, '${elfPath}', is gone; pass --elf FILE`);
-  }
-  const { bytes, image } = loadGuest(elfPath, header.ramBytes);
-  const sha = createHash('sha256').update(bytes).digest('hex');
-  if (sha !== header.elfSha256 && options.force !== true) {
-    throw new RrvmError(
-      'replay.elf',
-      `${elfPath} is not the ELF this log was recorded with (sha256 ${sha.slice(0, 16)}…, the log expects ${header.elfSha256.slice(0, 16)}…); pass --elf with the right file, or --force to replay anyway`,
-    );
-  }
+  const { reader, header, image } = openRecording(logPath, options);
   const taps = await loadTaps(options.tap);
   const events = new EventStream();
   const console$ = new Subject<{ icount: number; bytes: Uint8Array }>();

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { writeOut } from './stdout.js';
 import { LogReader } from '../../codecs/index.js';
-import { ExitStatus } from './exit-status.js';
+import { ExitStatus } from '../core/rrvm-error.js';
 import { addElfOptions } from './replay-command.js';
 import { replayLog } from './replay-run.js';
 

@@ -1,9 +1,6 @@
 import { hex } from './digest.js';
-import type { RrEvent } from './event.js';
-import { RrvmError } from './rrvm-error.js';
-
-/** Exit status of a divergence (DESIGN §4). */
-export const DIVERGENCE_EXIT = 3;
+import type { RrEvent } from '../core/event.js';
+import { RrvmError } from '../core/rrvm-error.js';
 
 /** What a divergence report says. */
 export interface DivergenceReport {
@@ -49,6 +46,6 @@ export class DivergenceError extends RrvmError {
       report.recent.length > 0 ? '  last events applied:' : '  no events applied yet',
       ...report.recent.map((e) => `    ${describeEvent(e)}`),
     ];
-    super('replay.divergence', lines.join('\n'), DIVERGENCE_EXIT);
+    super('replay.divergence', lines.join('\n'));
   }
 }

@@ -1,4 +1,4 @@
-import type { RrEvent } from './event.js';
+import type { RrEvent } from '../core/event.js';
 
 /**
  * A window over a log that is read a chunk at a time: look ahead by position, consume from

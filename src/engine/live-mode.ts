@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import type { EventStream } from '../../streams/event-stream.js';
-import type { ClockKind, HostPorts } from '../machine/host-ports.js';
+import type { ClockKind } from '../core/clock-kind.js';
+import type { HostPorts } from '../machine/host-ports.js';
 import { stateDigest } from './digest.js';
 import { hostClockNs } from './host-clock.js';
 import type { SerialQueue } from './serial-queue.js';
 import type { SessionContext, SessionMode } from './session-mode.js';
-import { shutdownText, type StopReason } from './stop-reason.js';
+import { shutdownText, type StopReason } from '../core/stop-reason.js';
 
 /** How idle time (WFI with nothing pending) passes: skipped at once, or waited out in real time. */
 export type IdlePolicy = 'skip' | 'realtime';

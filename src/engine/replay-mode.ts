@@ -1,11 +1,12 @@
 import type { EventStream } from '../../streams/event-stream.js';
-import type { ClockKind, HostPorts } from '../machine/host-ports.js';
+import type { ClockKind } from '../core/clock-kind.js';
+import type { HostPorts } from '../machine/host-ports.js';
 import { hex, stateDigest } from './digest.js';
 import { DivergenceError, describeEvent } from './divergence.js';
-import type { RrEvent } from './event.js';
+import type { RrEvent } from '../core/event.js';
 import { EventLookahead } from './event-lookahead.js';
 import type { SessionContext, SessionMode } from './session-mode.js';
-import { stopFromShutdown, type StopReason } from './stop-reason.js';
+import { stopFromShutdown, type StopReason } from '../core/stop-reason.js';
 
 /** Pull events are answered when the guest asks; all others are applied at checkpoints. */
 const isPull = (e: RrEvent): boolean => e.kind === 'CLOCK' || e.kind === 'RANDOM';

@@ -1,7 +1,7 @@
 import type { HostPorts } from '../machine/host-ports.js';
 import type { Machine } from '../machine/machine.js';
 import type { RunningHash } from './digest.js';
-import type { StopReason } from './stop-reason.js';
+import type { StopReason } from '../core/stop-reason.js';
 
 /** What a mode sees of the session it drives. */
 export interface SessionContext {

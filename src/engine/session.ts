@@ -4,7 +4,7 @@ import type { ElfImage } from '../machine/elf-image.js';
 import { Machine, type MachineConfig } from '../machine/machine.js';
 import { RunningHash } from './digest.js';
 import type { SessionMode } from './session-mode.js';
-import type { StopReason } from './stop-reason.js';
+import type { StopReason } from '../core/stop-reason.js';
 
 /** Instructions per CPU call: short slices keep V8's dispatch loop fast (PERF-NOTES). */
 export const SLICE_ICOUNT = 65_536;

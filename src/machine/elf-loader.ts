@@ -1,4 +1,4 @@
-import { RrvmError } from '../engine/rrvm-error.js';
+import { RrvmError } from '../core/rrvm-error.js';
 import type { ElfImage, LoadSegment } from './elf-image.js';
 
 /** ELF constants (System V ABI, ELF-32 object file format; RISC-V psABI). */

@@ -1,5 +1,4 @@
-/** Which host clock a device reads. `rtc` is wall-clock time in ns since the Unix epoch. */
-export type ClockKind = 'rtc';
+import type { ClockKind } from '../core/clock-kind.js';
 
 /**
  * The only way the deterministic machine reaches the host (DESIGN §3). The engine implements

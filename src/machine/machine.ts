@@ -6,7 +6,7 @@ import { Plic } from './devices/plic.js';
 import { TestFinisher } from './devices/test-finisher.js';
 import { Uart16550 } from './devices/uart-16550.js';
 import type { ElfImage } from './elf-image.js';
-import type { HaltReason } from './halt-reason.js';
+import type { HaltReason } from '../core/halt-reason.js';
 import type { HostPorts } from './host-ports.js';
 import { Irq, MemoryMap, MmioSize } from './memory-map.js';
 import { ChunkFlag, CHUNK_SHIFT, Ram } from './ram.js';

@@ -1,6 +1,6 @@
 import { asyncScheduler, Observable } from 'rxjs';
 import type { SchedulerAction, SchedulerLike } from 'rxjs';
-import { RrvmError } from '../../src/engine/rrvm-error.js';
+import { RrvmError } from '../../src/core/rrvm-error.js';
 
 /** One line of an input script: wait `afterMs` after the previous line, then deliver the input. */
 export interface ScriptLine {

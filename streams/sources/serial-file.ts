@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Observable } from 'rxjs';
-import { RrvmError } from '../../src/engine/rrvm-error.js';
+import { RrvmError } from '../../src/core/rrvm-error.js';
 
 const REASONS: Record<string, string> = {
   ENOENT: 'no such file',

@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import { RrvmError } from '../../src/engine/rrvm-error.js';
+import { RrvmError } from '../../src/core/rrvm-error.js';
 
 /**
  * Serial input from a host stream (stdin, a pipe, a socket): each data chunk as a fresh

@@ -1,5 +1,5 @@
 import type { Subscription } from 'rxjs';
-import { RrvmError } from '../../src/engine/rrvm-error.js';
+import { RrvmError } from '../../src/core/rrvm-error.js';
 import type { LoadedTap } from './load-tap.js';
 import type { TapSession } from './tap.js';
 

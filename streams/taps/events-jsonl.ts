@@ -1,5 +1,5 @@
 import type { Subscription } from 'rxjs';
-import type { RrEvent } from '../../src/engine/event.js';
+import type { RrEvent } from '../../src/core/event.js';
 import { openLineFile } from './internal/line-file.js';
 import type { TapSession } from './tap.js';
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { RrvmError } from '../../src/engine/rrvm-error.js';
+import { RrvmError } from '../../src/core/rrvm-error.js';
 import { CONSOLE_TRANSCRIPT_FILE, consoleTranscript } from './console-transcript.js';
 import { EVENTS_JSONL_FILE, eventsJsonl } from './events-jsonl.js';
 import type { Tap } from './tap.js';

@@ -1,5 +1,5 @@
 import type { Observable, Subscription } from 'rxjs';
-import type { Icount, RrEvent } from '../../src/engine/event.js';
+import type { Icount, RrEvent } from '../../src/core/event.js';
 
 /** What a tap sees of a run (DESIGN §8). */
 export interface TapSession {

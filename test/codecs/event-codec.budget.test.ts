@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RrEvent } from '../../src/engine/event.js';
+import type { RrEvent } from '../../src/core/event.js';
 import { LogReader } from '../../codecs/index.js';
 import type { LogCompression } from '../../codecs/index.js';
 import { readAll, removeTempLogs, writeLog } from './log-fixtures.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EVENT_KINDS } from '../../src/engine/event.js';
-import type { RrEvent } from '../../src/engine/event.js';
+import { EVENT_KINDS } from '../../src/core/event.js';
+import type { RrEvent } from '../../src/core/event.js';
 import { decodeEvent, encodeEvent, EVENT_TAGS, newEventCodecState } from '../../codecs/event-codec.js';
 import { packValue, unpackValue } from '../../codecs/msgpack.js';
 import { arbAnyPayload, arbPayload, errorCode, stamp } from './log-fixtures.js';

@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { EVENT_KINDS } from '../../src/engine/event.js';
-import type { EventKind, RrEvent, UnstampedEvent } from '../../src/engine/event.js';
-import { RrvmError } from '../../src/engine/rrvm-error.js';
+import { EVENT_KINDS } from '../../src/core/event.js';
+import type { EventKind, RrEvent, UnstampedEvent } from '../../src/core/event.js';
+import { RrvmError } from '../../src/core/rrvm-error.js';
 import { LogReader, LogWriter } from '../../codecs/index.js';
 import type { LogCompression, LogFooter, LogHeader, LogWriterOptions } from '../../codecs/index.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RrEvent } from '../../src/engine/event.js';
+import type { RrEvent } from '../../src/core/event.js';
 import { crc32, LogReader, LOG_FORMAT_VERSION } from '../../codecs/index.js';
 import type { LogCompression } from '../../codecs/index.js';
 import { packValue } from '../../codecs/msgpack.js';

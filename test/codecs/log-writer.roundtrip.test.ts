@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RrEvent } from '../../src/engine/event.js';
+import type { RrEvent } from '../../src/core/event.js';
 import { LogReader, LogWriter } from '../../codecs/index.js';
 import type { LogCompression } from '../../codecs/index.js';
 import {

@@ -2,8 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogReader } from '../../codecs/index.js';
 import { DivergenceError, describeEvent } from '../../src/engine/divergence.js';
-import type { RrEvent } from '../../src/engine/event.js';
-import { RrvmError } from '../../src/engine/rrvm-error.js';
+import type { RrEvent } from '../../src/core/event.js';
+import { RrvmError } from '../../src/core/rrvm-error.js';
 import { bytesOf, guestElf, readEvents, recordGuest, replayLog, rewriteLog, stopText, tempDir } from './harness.js';
 import type { Recording, ReplayOutcome } from './harness.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RrEvent } from '../../src/engine/event.js';
+import type { RrEvent } from '../../src/core/event.js';
 import { EventLookahead } from '../../src/engine/event-lookahead.js';
 
 const ev = (icount: number, seq: number): RrEvent => ({ kind: 'WARP', icount, seq, ns: 1 });

@@ -13,14 +13,14 @@ import { EventStream } from '../../streams/event-stream.js';
 import { inputScript$ } from '../../streams/sources/input-script.js';
 import type { ScriptLine } from '../../streams/sources/input-script.js';
 import { hex, stateDigest } from '../../src/engine/digest.js';
-import type { RrEvent } from '../../src/engine/event.js';
+import type { RrEvent } from '../../src/core/event.js';
 import type { IdlePolicy } from '../../src/engine/live-mode.js';
 import { liveSession } from '../../src/engine/live-session.js';
 import { ReplayMode } from '../../src/engine/replay-mode.js';
 import { SerialQueue } from '../../src/engine/serial-queue.js';
 import { Session } from '../../src/engine/session.js';
 import type { SessionContext, SessionMode } from '../../src/engine/session-mode.js';
-import type { StopReason } from '../../src/engine/stop-reason.js';
+import type { StopReason } from '../../src/core/stop-reason.js';
 import { parseElf } from '../../src/machine/elf-loader.js';
 import { DEFAULT_RAM_BYTES, MemoryMap } from '../../src/machine/memory-map.js';
 

@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DivergenceError } from '../../src/engine/divergence.js';
-import type { RrEvent } from '../../src/engine/event.js';
-import { RrvmError } from '../../src/engine/rrvm-error.js';
+import type { RrEvent } from '../../src/core/event.js';
+import { RrvmError } from '../../src/core/rrvm-error.js';
 import { bytesOf, guestElf, readEvents, recordGuest, replayLog, rewriteLog, tempDir, type Recording } from './harness.js';
 
 const temp = tempDir('mutations');

@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { importsOf } from '../core/import-scanner.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MACHINE = join(REPO, 'src', 'machine');
@@ -96,16 +97,6 @@ export function stripCommentsAndStrings(source: string): string {
   return out;
 }
 
-/** Module specifiers imported or re-exported by `source`, with their line numbers. */
-export function importsOf(source: string): { specifier: string; line: number }[] {
-  const found: { specifier: string; line: number }[] = [];
-  const pattern = /\b(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/g;
-  for (let match = pattern.exec(source); match !== null; match = pattern.exec(source)) {
-    found.push({ specifier: match[1]!, line: source.slice(0, match.index).split('\n').length });
-  }
-  return found;
-}
-
 /** Every host API use and every non-relative import in one file's source. */
 export function scanSource(file: string, source: string): HostHit[] {
   const hits: HostHit[] = [];
@@ -130,7 +121,7 @@ function tsFilesUnder(dir: string): string[] {
   });
 }
 
-/** src/machine's files plus every file they reach through relative imports (e.g. engine/rrvm-error.ts). */
+/** src/machine's files plus every file they reach through relative imports (e.g. core/rrvm-error.ts). */
 function machineClosure(): string[] {
   const seen = new Set<string>();
   const queue = tsFilesUnder(MACHINE);

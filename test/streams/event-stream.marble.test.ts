@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RrEvent, UnstampedEvent } from '../../src/engine/event.js';
+import type { RrEvent, UnstampedEvent } from '../../src/core/event.js';
 import { EventStream } from '../../streams/event-stream.js';
 import { charRead, codeOf, end, newScheduler, thrown } from './stream-fixtures.js';
 

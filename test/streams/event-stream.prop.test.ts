@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LogReader, LogWriter } from '../../codecs/index.js';
-import type { RrEvent } from '../../src/engine/event.js';
+import type { RrEvent } from '../../src/core/event.js';
 import { EventStream } from '../../streams/event-stream.js';
 import { recordSink } from '../../streams/record-sink.js';
 import { replaySource } from '../../streams/replay-source.js';

@@ -2,8 +2,8 @@ import { of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { TestScheduler } from 'rxjs/testing';
 import type { LogFooter } from '../../codecs/index.js';
-import type { RrEvent } from '../../src/engine/event.js';
-import { RrvmError } from '../../src/engine/rrvm-error.js';
+import type { RrEvent } from '../../src/core/event.js';
+import { RrvmError } from '../../src/core/rrvm-error.js';
 import { recordSink } from '../../streams/record-sink.js';
 import { charRead, end, newScheduler } from './stream-fixtures.js';
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestScheduler } from 'rxjs/testing';
 import { expect } from 'vitest';
-import type { RrEvent } from '../../src/engine/event.js';
-import { RrvmError } from '../../src/engine/rrvm-error.js';
+import type { RrEvent } from '../../src/core/event.js';
+import { RrvmError } from '../../src/core/rrvm-error.js';
 
 /** A fresh TestScheduler that compares with vitest's deep equality. */
 export function newScheduler(): TestScheduler {

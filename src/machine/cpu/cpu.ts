@@ -1,7 +1,7 @@
 import type { Bus } from '../bus.js';
 import { ChunkFlag, CHUNK_SHIFT, type Ram } from '../ram.js';
 import type { VirtualClock } from '../virtual-clock.js';
-import type { HaltSink } from '../halt-reason.js';
+import type { HaltSink } from '../../core/halt-reason.js';
 import { decode16, decode32, lengthOf, opOf, packDecoded, rdOf, rs1Of, rs2Of, type Decoded } from './decode.js';
 import { Op } from './op.js';
 import { Exception, Priv } from './trap-cause.js';

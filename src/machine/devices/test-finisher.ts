@@ -1,4 +1,4 @@
-import type { HaltSink } from '../halt-reason.js';
+import type { HaltSink } from '../../core/halt-reason.js';
 import type { AccessSize, MmioDevice } from '../mmio-device.js';
 
 /**

@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { RrvmError } from '../../../src/engine/rrvm-error.js';
+import { RrvmError } from '../../../src/core/rrvm-error.js';
 
 /** A text file written line by line, buffered, with synchronous writes (complete once `close` returns). */
 export interface LineFile {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HaltReason } from '../../../src/machine/halt-reason.js';
+import type { HaltReason } from '../../../src/core/halt-reason.js';
 import { TestFinisher } from '../../../src/machine/devices/test-finisher.js';
 
 function setup() {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RrvmError } from '../../../src/engine/rrvm-error.js';
+import { RrvmError } from '../../../src/core/rrvm-error.js';
 import { inputScript$, parseInputScript } from '../../../streams/sources/input-script.js';
 import type { ScriptLine } from '../../../streams/sources/input-script.js';
 import { codeOf, newScheduler, thrown } from '../stream-fixtures.js';

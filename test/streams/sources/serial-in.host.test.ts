@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RrvmError } from '../../../src/engine/rrvm-error.js';
+import { RrvmError } from '../../../src/core/rrvm-error.js';
 import { serialFile$ } from '../../../streams/sources/serial-file.js';
 import { serialIn$ } from '../../../streams/sources/serial-in.js';
 import { tempDir } from '../stream-fixtures.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { RrvmError } from '../../../src/engine/rrvm-error.js';
+import { RrvmError } from '../../../src/core/rrvm-error.js';
 import { attachTaps } from '../../../streams/taps/attach-taps.js';
 import { loadTap } from '../../../streams/taps/load-tap.js';
 import type { Tap } from '../../../streams/taps/tap.js';

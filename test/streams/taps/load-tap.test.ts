@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RrvmError } from '../../../src/engine/rrvm-error.js';
+import { RrvmError } from '../../../src/core/rrvm-error.js';
 import { consoleTranscript } from '../../../streams/taps/console-transcript.js';
 import { eventsJsonl } from '../../../streams/taps/events-jsonl.js';
 import { loadTap } from '../../../streams/taps/load-tap.js';

@@ -1,5 +1,5 @@
 import { Subject } from 'rxjs';
-import type { RrEvent } from '../../../src/engine/event.js';
+import type { RrEvent } from '../../../src/core/event.js';
 import type { TapSession } from '../../../streams/taps/tap.js';
 
 /** A replay-mode session driven by hand: push into `events` and `console`, then complete them. */

@@ -1,4 +1,4 @@
-import type { ClockKind } from '../machine/host-ports.js';
+import type { ClockKind } from './clock-kind.js';
 
 /** Instruction count: instructions retired since reset (an instruction that traps counts). */
 export type Icount = number;

@@ -1,4 +1,4 @@
-import type { HaltReason } from '../machine/halt-reason.js';
+import type { HaltReason } from './halt-reason.js';
 
 /** Why a session ended. */
 export type StopReason =
