@@ -56,47 +56,43 @@ export class GdbStub {
 
   /** Handles one packet (its data, unescaped) and sends every reply it calls for. */
   async handle(packet: string): Promise<StubOutcome> {
-    const reply = (data: string): StubOutcome => {
-      this.send(data);
-      return 'continue';
-    };
     const head = packet[0];
     switch (head) {
       case '?':
-        return reply('T05thread:1;');
+        return this.reply('T05thread:1;');
       case 'g':
-        return reply(Array.from(this.target.readRegisters(), registerToHex).join(''));
+        return this.reply(Array.from(this.target.readRegisters(), registerToHex).join(''));
       case 'p':
-        return reply(this.readRegister(packet.slice(1)));
+        return this.reply(this.readRegister(packet.slice(1)));
       case 'm':
-        return reply(this.readMemory(packet.slice(1)));
+        return this.reply(this.readMemory(packet.slice(1)));
       case 'G':
       case 'P':
       case 'M':
       case 'X':
-        return reply(WRITE_REFUSED);
+        return this.reply(WRITE_REFUSED);
       case 'c':
       case 's':
         // An address after c/s would set the pc first: a write.
-        if (packet.length > 1) return reply(WRITE_REFUSED);
+        if (packet.length > 1) return this.reply(WRITE_REFUSED);
         await this.resume(head === 'c' ? 'continue' : 'step');
         return 'continue';
       case 'C':
       case 'S':
         // The signal number is ignored: a replayed guest has no signals to deliver.
-        if (packet.includes(';')) return reply(WRITE_REFUSED);
+        if (packet.includes(';')) return this.reply(WRITE_REFUSED);
         await this.resume(head === 'C' ? 'continue' : 'step');
         return 'continue';
       case 'b':
-        if (packet !== 'bc' && packet !== 'bs') return reply('');
+        if (packet !== 'bc' && packet !== 'bs') return this.reply('');
         await this.resume(packet === 'bc' ? 'reverse-continue' : 'reverse-step');
         return 'continue';
       case 'Z':
       case 'z':
-        return reply(this.breakpoint(head === 'Z', packet.slice(1)));
+        return this.reply(this.breakpoint(head === 'Z', packet.slice(1)));
       case 'H':
       case 'T':
-        return reply('OK');
+        return this.reply('OK');
       case 'D':
         this.send('OK');
         return 'detach';
@@ -108,50 +104,49 @@ export class GdbStub {
       case 'v':
         return this.vPacket(packet);
       default:
-        return reply('');
+        return this.reply('');
     }
   }
+
+  /** Sends one reply; the session goes on. */
+  private readonly reply = (data: string): StubOutcome => {
+    this.send(data);
+    return 'continue';
+  };
 
   /** `q…` and `Q…` packets: general queries and settings. */
   private async query(packet: string): Promise<StubOutcome> {
     const name = packet.split(/[:,;]/, 1)[0]!;
-    const reply = (data: string): StubOutcome => {
-      this.send(data);
-      return 'continue';
-    };
     switch (name) {
       case 'qSupported':
-        return reply(SUPPORTED);
+        return this.reply(SUPPORTED);
       case 'QStartNoAckMode':
         this.send('OK');
         return 'no-ack';
       case 'qXfer':
-        return reply(this.readFeatures(packet));
+        return this.reply(this.readFeatures(packet));
       case 'qAttached':
-        return reply('1');
+        return this.reply('1');
       case 'qC':
-        return reply('QC1');
+        return this.reply('QC1');
       case 'qfThreadInfo':
-        return reply('m1');
+        return this.reply('m1');
       case 'qsThreadInfo':
-        return reply('l');
+        return this.reply('l');
       case 'qRcmd': {
         const command = hexToText(packet.slice('qRcmd,'.length));
-        if (command === null) return reply('E01');
+        if (command === null) return this.reply('E01');
         this.sendConsole(await runMonitorCommand(this.target, command));
-        return reply('OK');
+        return this.reply('OK');
       }
       default:
-        return reply('');
+        return this.reply('');
     }
   }
 
   /** `v…` packets: `vCont`, `vKill`; `vMustReplyEmpty` and the rest get the empty reply. */
   private async vPacket(packet: string): Promise<StubOutcome> {
-    if (packet === 'vCont?') {
-      this.send('vCont;c;C;s;S');
-      return 'continue';
-    }
+    if (packet === 'vCont?') return this.reply('vCont;c;C;s;S');
     if (packet.startsWith('vCont;')) {
       // One thread: the first action applies to it (gdb lists thread-specific actions first).
       const action = packet.slice('vCont;'.length)[0];
@@ -166,8 +161,7 @@ export class GdbStub {
       this.send('OK');
       return 'kill';
     }
-    this.send('');
-    return 'continue';
+    return this.reply('');
   }
 
   /** Runs the target and sends the stop reply (after any console line that explains it). */
