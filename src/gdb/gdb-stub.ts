@@ -36,6 +36,9 @@ const WATCH_KINDS: Record<string, WatchKind> = { '2': 'write', '3': 'read', '4':
  * The command side of the GDB remote serial protocol (GDB manual, Appendix E): maps each
  * packet from gdb to DebugTarget calls and sends the replies through `send` (packet data,
  * unframed). Guest state is read-only: writes are refused, the replay must not diverge.
+ * Stop positions are the target's own: gdb's riscv support treats watchpoints as
+ * non-steppable (it steps over the access itself, then compares values), so a watchpoint
+ * stop must come before the access going forwards and after it going backwards.
  */
 export class GdbStub {
   /** Breakpoint addresses gdb set with Z0 and with Z1 (the target holds their union). */
@@ -170,12 +173,6 @@ export class GdbStub {
     let stop: StopEvent;
     try {
       stop = await this.target.resume(action);
-      if (stop.reason === 'watchpoint' && (action === 'step' || action === 'continue')) {
-        // The target stops after the access; gdb's riscv support treats watchpoints as
-        // non-steppable (it steps over the access itself, then compares values), so present
-        // the stop before the accessing instruction, as a RISC-V trigger would.
-        await this.target.resume('reverse-step');
-      }
     } finally {
       this.resuming = false;
     }
