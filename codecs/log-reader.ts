@@ -46,6 +46,8 @@ export class LogReader {
   readonly truncatedAt: LogTruncation | null;
   /** The complete chunks, in file order. */
   readonly chunks: readonly LogChunk[];
+  /** The seq of each chunk's first event, once asked for. */
+  private firstSeqs: number[] | null = null;
 
   private constructor(
     /** Label used in error messages (the path). */
@@ -188,7 +190,35 @@ export class LogReader {
       // Events at one icount may straddle chunks: start in the last chunk that begins strictly before.
       while (first + 1 < footer.index.length && footer.index[first + 1]!.firstIcount < fromIcount) first++;
     }
-    const state = newEventCodecState(footer !== null ? (footer.index[first]?.firstSeq ?? 0) : 0);
+    yield* this.chunksFrom(first);
+  }
+
+  /**
+   * The events from sequence number `seq` on, a chunk at a time, with the checks of
+   * `eventChunks`: where a replay restored from a snapshot goes on. The first chunk may hold
+   * events before `seq`.
+   */
+  *eventChunksFromSeq(seq: number): Generator<RrEvent[], void, undefined> {
+    const firstSeqs = this.chunkFirstSeqs();
+    let first = 0;
+    while (first + 1 < firstSeqs.length && firstSeqs[first + 1]! <= seq) first++;
+    yield* this.chunksFrom(first);
+  }
+
+  /** The seq of each chunk's first event: from the footer's index, or (a cut log) by decoding every chunk once. */
+  private chunkFirstSeqs(): number[] {
+    if (this.firstSeqs !== null) return this.firstSeqs;
+    if (this.footer !== null) this.firstSeqs = this.footer.index.map((entry) => entry.firstSeq);
+    else {
+      const state = newEventCodecState(0);
+      this.firstSeqs = this.chunks.map((_, i) => this.decodeChunkAt(i, state)[0]!.seq);
+    }
+    return this.firstSeqs;
+  }
+
+  private *chunksFrom(first: number): Generator<RrEvent[], void, undefined> {
+    const footer = this.footer;
+    const state = newEventCodecState(footer !== null ? (footer.index[first]?.firstSeq ?? 0) : (this.firstSeqs?.[first] ?? 0));
     const counts = zeroPerKind();
     let ended = false;
     let lastIcount = -1;

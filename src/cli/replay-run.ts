@@ -2,7 +2,7 @@ import { Subject } from 'rxjs';
 import type { LogHeader } from '../../codecs/index.js';
 import { EventStream } from '../../streams/event-stream.js';
 import { attachTaps } from '../../streams/taps/attach-taps.js';
-import { hex, stateDigest } from '../engine/digest.js';
+import { fullStateDigest } from '../engine/checkpoint-digest.js';
 import { replaySession } from '../engine/replay-session.js';
 import type { SessionResult } from '../engine/session.js';
 import { openRecording } from './open-recording.js';
@@ -66,7 +66,7 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
   return {
     result,
     header,
-    finalDigest: hex(stateDigest(replay.session.machine, replay.session.output)),
+    finalDigest: fullStateDigest(replay.session.machine, replay.session.output),
     events: events.count,
     complete: reader.footer !== null,
   };

@@ -1,4 +1,4 @@
-import { hex } from './digest.js';
+import { hex } from '../machine/running-hash.js';
 import type { RrEvent } from '../core/event.js';
 import { RrvmError } from '../core/rrvm-error.js';
 

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { EventStream } from '../../streams/event-stream.js';
 import type { ClockKind } from '../core/clock-kind.js';
 import type { HostPorts } from '../machine/host-ports.js';
-import { stateDigest } from './digest.js';
+import { checkpointDigest } from './checkpoint-digest.js';
 import { hostClockNs } from './host-clock.js';
 import type { SerialQueue } from './serial-queue.js';
 import type { SessionContext, SessionMode } from './session-mode.js';
@@ -66,7 +66,7 @@ export class LiveMode implements SessionMode {
     const icount = machine.icount;
     if (every !== Infinity && icount % every === 0 && icount > this.lastCheckpointIcount) {
       this.lastCheckpointIcount = icount;
-      this.events.emit({ kind: 'CHECKPOINT', digest: stateDigest(machine, output) }, icount);
+      this.events.emit({ kind: 'CHECKPOINT', digest: checkpointDigest(machine, output) }, icount);
     }
   }
 
@@ -107,7 +107,7 @@ export class LiveMode implements SessionMode {
     const { machine, output } = this.context;
     const icount = machine.icount;
     if (stop.kind !== 'halt') this.events.emit({ kind: 'SHUTDOWN', reason: shutdownText(stop) }, icount);
-    this.events.emit({ kind: 'CHECKPOINT', digest: stateDigest(machine, output) }, icount);
+    this.events.emit({ kind: 'CHECKPOINT', digest: checkpointDigest(machine, output) }, icount);
     this.events.emit({ kind: 'END' }, icount);
     this.events.complete();
     return stop;

@@ -1,9 +1,9 @@
 import type { EventStream } from '../../streams/event-stream.js';
 import type { ClockKind } from '../core/clock-kind.js';
 import type { HostPorts } from '../machine/host-ports.js';
-import { hex, stateDigest } from './digest.js';
+import { checkpointMismatch } from './checkpoint-digest.js';
 import { DivergenceError, describeEvent } from './divergence.js';
-import type { RrEvent } from '../core/event.js';
+import type { CheckpointEvent, RrEvent } from '../core/event.js';
 import { EventLookahead } from './event-lookahead.js';
 import type { SessionContext, SessionMode } from './session-mode.js';
 import { stopFromShutdown, type StopReason } from '../core/stop-reason.js';
@@ -14,6 +14,14 @@ const isPull = (e: RrEvent): boolean => e.kind === 'CLOCK' || e.kind === 'RANDOM
 const LOOKAHEAD = 1024;
 /** How many applied events a divergence report lists. */
 const RECENT_EVENTS = 8;
+
+/** Where a replay stands in its log: what a snapshot saves of the replay mode. */
+export interface ReplayPosition {
+  /** Seq of the next event to apply. */
+  seq: number;
+  /** A stop the log already ordered (an applied SHUTDOWN), or null. */
+  stop: StopReason | null;
+}
 
 /** Where the log ends: at END (a complete log) or at its last complete chunk (a cut one). */
 export interface ReplayEnd {
@@ -30,7 +38,14 @@ export class ReplayMode implements SessionMode {
   readonly ports: HostPorts = { clock: (kind) => this.pullClock(kind) };
   readonly interactive = false;
   private context!: SessionContext;
-  private readonly ahead: EventLookahead;
+  private ahead: EventLookahead;
+  /** Seq of the next event to apply. */
+  private nextSeq = 0;
+  /**
+   * Seq of the first event never emitted to the event stream (the high-water mark): after a
+   * seek backwards, events applied again are not emitted again.
+   */
+  private emittedSeq = 0;
   /** How far ahead `limitFor` last found the next push event (a hint; rescanned from there). */
   private nextPushAhead = 0;
   /** The last RECENT_EVENTS applied events, as a ring indexed by `applied`. */
@@ -39,12 +54,33 @@ export class ReplayMode implements SessionMode {
   private stop: StopReason | null = null;
 
   constructor(
-    /** The log's events, a chunk at a time (LogReader.eventChunks). */
-    log: Iterator<RrEvent[]>,
+    /** The log's events from a sequence number on, a chunk at a time (LogReader.eventChunksFromSeq). */
+    private readonly openLog: (fromSeq: number) => Iterator<RrEvent[]>,
     private readonly events: EventStream,
     private readonly end: ReplayEnd,
   ) {
-    this.ahead = new EventLookahead(log);
+    this.ahead = new EventLookahead(openLog(0));
+  }
+
+  /** The replay's own state: the position in the log (the seq of the next event) and a stop already applied. */
+  save(): ReplayPosition {
+    return { seq: this.nextSeq, stop: this.stop };
+  }
+
+  /** Goes back (or forward) to a saved position; events before the high-water mark are not emitted again. */
+  restore(position: ReplayPosition): void {
+    this.ahead = new EventLookahead(this.openLog(position.seq));
+    while (this.ahead.peek() !== undefined && this.ahead.peek()!.seq < position.seq) this.ahead.shift();
+    this.nextSeq = position.seq;
+    this.nextPushAhead = 0;
+    this.stop = position.stop;
+    // The events a divergence report lists are those applied since.
+    this.applied = 0;
+  }
+
+  /** The next event of the log, not yet applied (undefined at the end). */
+  peekEvent(): RrEvent | undefined {
+    return this.ahead.peek();
   }
 
   attach(context: SessionContext): void {
@@ -55,6 +91,9 @@ export class ReplayMode implements SessionMode {
   private apply(e: RrEvent): void {
     this.ahead.shift();
     if (this.nextPushAhead > 0) this.nextPushAhead--;
+    this.nextSeq = e.seq + 1;
+    if (e.seq < this.emittedSeq) return;
+    this.emittedSeq = e.seq + 1;
     // Re-stamped in place: the stream numbers events exactly as the log does (seq has no gaps).
     this.events.emit(e, e.icount);
     this.recent[this.applied++ % RECENT_EVENTS] = e;
@@ -118,7 +157,7 @@ export class ReplayMode implements SessionMode {
           machine.warp(e.ns);
           break;
         case 'CHECKPOINT':
-          this.verify(e.digest);
+          this.verify(e);
           break;
         case 'SHUTDOWN':
           this.apply(e);
@@ -135,14 +174,17 @@ export class ReplayMode implements SessionMode {
     }
   }
 
-  private verify(expected: Uint8Array): void {
-    const actual = stateDigest(this.context.machine, this.context.output);
-    if (hex(actual) !== hex(expected)) {
-      this.diverge(`CHECKPOINT with state digest ${hex(expected)}`, `state digest ${hex(actual)} (registers, CSRs or console output differ)`);
-    }
+  private verify(e: CheckpointEvent): void {
+    const mismatch = checkpointMismatch(e.digest, this.context.machine, this.context.output);
+    if (mismatch !== null) this.diverge(`CHECKPOINT @${e.icount} #${e.seq}: the recorded state`, `the state differs: ${mismatch}`);
   }
 
   async idle(): Promise<number | null> {
+    return this.idleDivergence();
+  }
+
+  /** The hart sleeps with nothing pending and the log has nothing due to wake it: always a divergence. */
+  idleDivergence(): never {
     const icount = this.context.machine.icount;
     return this.diverge(this.ahead.peek(), `the guest waits in WFI at icount ${icount} with nothing pending`);
   }
@@ -162,7 +204,7 @@ export class ReplayMode implements SessionMode {
       const describe = stop.kind === 'halt' ? `the guest halted (${stop.halt.kind}) at icount ${icount}` : `the run stopped at icount ${icount}`;
       const checkpoint = this.ahead.peek();
       if (checkpoint?.kind !== 'CHECKPOINT' || checkpoint.icount !== icount) this.diverge(checkpoint, describe);
-      this.verify(checkpoint.digest);
+      this.verify(checkpoint);
       this.apply(checkpoint);
       const end = this.ahead.peek();
       if (end?.kind !== 'END' || end.icount !== icount) this.diverge(end, describe);

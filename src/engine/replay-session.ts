@@ -31,7 +31,7 @@ export function replaySession(options: ReplaySessionOptions): ReplaySession {
   const events = options.events ?? new EventStream();
   const end =
     reader.footer !== null ? { icount: reader.footer.endIcount, complete: true } : { icount: reader.truncatedAt?.icount ?? 0, complete: false };
-  const mode = new ReplayMode(reader.eventChunks(), events, end);
+  const mode = new ReplayMode((seq) => reader.eventChunksFromSeq(seq), events, end);
   const session = new Session(options.image, mode, {
     config: { ramBytes: reader.header.ramBytes, icountShift: reader.header.icountShift },
     maxInsns: options.maxInsns,

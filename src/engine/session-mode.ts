@@ -1,6 +1,6 @@
 import type { HostPorts } from '../machine/host-ports.js';
 import type { Machine } from '../machine/machine.js';
-import type { RunningHash } from './digest.js';
+import type { RunningHash } from '../machine/running-hash.js';
 import type { StopReason } from '../core/stop-reason.js';
 
 /** What a mode sees of the session it drives. */

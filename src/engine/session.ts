@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToHost } from 'node:timers/promises';
 import type { ElfImage } from '../machine/elf-image.js';
-import { Machine, type MachineConfig } from '../machine/machine.js';
-import { RunningHash } from './digest.js';
+import { Machine, type MachineConfig, type SavedMachine } from '../machine/machine.js';
+import { RunningHash } from '../machine/running-hash.js';
 import type { SessionMode } from './session-mode.js';
 import type { StopReason } from '../core/stop-reason.js';
 
@@ -29,6 +29,16 @@ export interface SessionOptions {
   onProgress?: (icount: number) => void;
 }
 
+/** What one slice ended with: a stop, `idle` (the hart sleeps with nothing pending), or null to go on. */
+export type SliceOutcome = StopReason | 'idle' | null;
+
+/** The session's part of a snapshot: the machine, the console hash and byte count. */
+export interface SavedSession {
+  machine: SavedMachine;
+  output: [number, number];
+  consoleBytes: number;
+}
+
 /**
  * Drives a machine through slices: run to the next stop, flush console output, apply input
  * at the checkpoint, handle idling, and yield to the host event loop now and then.
@@ -37,10 +47,17 @@ export class Session {
   readonly machine: Machine;
   /** Hash of every console byte so far. */
   readonly output = new RunningHash();
+  /** Console bytes produced so far (part of the state). */
+  private consoleBytes = 0;
+  /**
+   * Console bytes already handed to `onConsole` (the high-water mark): after going back in
+   * time, output produced again is not shown again.
+   */
+  private consoleShown = 0;
 
   constructor(
     image: ElfImage,
-    private readonly mode: SessionMode,
+    readonly mode: SessionMode,
     private readonly options: SessionOptions,
   ) {
     this.machine = new Machine(options.config, mode.ports);
@@ -57,30 +74,59 @@ export class Session {
     return { stop: final, icount: this.machine.icount, hostMs: performance.now() - start };
   }
 
+  /**
+   * One slice towards `limitIcount`: run the CPU (it may stop earlier at the mode's next
+   * event, a breakpoint or a watchpoint), flush the console, apply the input due at the
+   * checkpoint. Synchronous; a divergence throws.
+   */
+  runSlice(limitIcount: number): SliceOutcome {
+    const { machine, mode } = this;
+    if (machine.halted !== null) return { kind: 'halt', halt: machine.halted };
+    const shutdown = mode.shutdownRequested();
+    if (shutdown !== null) return shutdown;
+    machine.run(Math.min(limitIcount, mode.limitFor(machine.icount)));
+    this.flushConsole();
+    if (machine.halted !== null) return { kind: 'halt', halt: machine.halted };
+    mode.checkpoint();
+    // A stop applied at this checkpoint (replay's SHUTDOWN) ends the run before any idling.
+    const stop = mode.shutdownRequested();
+    if (stop !== null) return stop;
+    const cpu = machine.cpu;
+    return cpu.waiting && (cpu.mip & cpu.mie) === 0 ? 'idle' : null;
+  }
+
+  /** The session's state (the mode's position is saved by the mode). */
+  save(): SavedSession {
+    return { machine: this.machine.save(), output: this.output.save(), consoleBytes: this.consoleBytes };
+  }
+
+  /** Returns to a saved state; console output before the high-water mark is not shown again. */
+  restore(saved: SavedSession): void {
+    this.machine.restore(saved.machine);
+    this.output.restore(saved.output);
+    this.consoleBytes = saved.consoleBytes;
+  }
+
+  /** Treats console output up to the current point as already shown (a replay started from a snapshot). */
+  markConsoleShown(): void {
+    this.consoleShown = Math.max(this.consoleShown, this.consoleBytes);
+  }
+
   private async loop(): Promise<StopReason> {
     const { machine, mode, options } = this;
     const slice = options.sliceIcount ?? SLICE_ICOUNT;
     let lastYield = performance.now();
     for (;;) {
-      if (machine.halted !== null) return { kind: 'halt', halt: machine.halted };
-      const shutdown = mode.shutdownRequested();
-      if (shutdown !== null) return shutdown;
-      const icount = machine.icount;
-      if (icount >= options.maxInsns) return { kind: 'limit' };
-      machine.run(Math.min(icount + slice, options.maxInsns, mode.limitFor(icount)));
-      this.flushConsole();
-      if (machine.halted !== null) continue;
-      mode.checkpoint();
-      // A stop applied at this checkpoint (replay's SHUTDOWN) ends the run before any idling.
-      const stop = mode.shutdownRequested();
-      if (stop !== null) return stop;
-      const cpu = machine.cpu;
-      if (cpu.waiting && (cpu.mip & cpu.mie) === 0) {
+      if (machine.icount >= options.maxInsns && machine.halted === null && mode.shutdownRequested() === null) return { kind: 'limit' };
+      const outcome = this.runSlice(Math.min(machine.icount + slice, options.maxInsns));
+      if (outcome === 'idle') {
         const ns = await mode.idle();
         if (ns === null) return { kind: 'idle' };
         if (ns > 0) machine.warp(ns);
         // NB: a skipped idle resolves at once (a microtask): fall through, so a guest that
         // sleeps all the time still lets timers (log flushes) and signals (Ctrl-C) run.
+      } else if (outcome !== null) {
+        return outcome;
       }
       const now = performance.now();
       if (now - lastYield >= (mode.interactive ? 1 : 20)) {
@@ -95,6 +141,11 @@ export class Session {
     const out = this.machine.takeConsoleOutput();
     if (out.length === 0) return;
     this.output.bytes(out);
-    this.options.onConsole(out, this.machine.icount);
+    const start = this.consoleBytes;
+    this.consoleBytes += out.length;
+    if (this.consoleBytes <= this.consoleShown) return;
+    const fresh = start >= this.consoleShown ? out : out.subarray(this.consoleShown - start);
+    this.consoleShown = this.consoleBytes;
+    this.options.onConsole(fresh, this.machine.icount);
   }
 }

@@ -9,7 +9,10 @@ import type { ElfImage } from './elf-image.js';
 import type { HaltReason } from '../core/halt-reason.js';
 import type { HostPorts } from './host-ports.js';
 import { Irq, MemoryMap, MmioSize } from './memory-map.js';
-import { ChunkFlag, CHUNK_SHIFT, Ram } from './ram.js';
+import { ChunkFlag, CHUNK_SHIFT, PAGE_BYTES, PAGE_SHIFT, Ram } from './ram.js';
+import { RamDigest } from './ram-digest.js';
+import { RunningHash } from './running-hash.js';
+import { hashState, type StateRecord, type StateValue } from './state.js';
 import type { TimedDevice } from './timed-device.js';
 import { VirtualClock } from './virtual-clock.js';
 
@@ -19,6 +22,31 @@ export interface MachineConfig {
   ramBytes: number;
   /** Virtual ns per instruction = 2^icountShift. */
   icountShift: number;
+}
+
+/** A whole machine's state, as `Machine.save` returns it. Treat it as immutable. */
+export interface SavedMachine {
+  /** Every state holder's record: cpu, clock, clint, plic, uart, rtc, halt. */
+  state: StateRecord;
+  /** RAM by 4 KiB page; null for a page that is all zero. Unchanged pages are shared between saves. */
+  pages: (Uint8Array | null)[];
+}
+
+/** The sub-digests of a machine's state (8 bytes each). */
+export interface MachineDigests {
+  /** pc, registers, privilege, every CSR, PMP, reservation, WFI, icount. */
+  hart: Uint8Array;
+  /** All of RAM (kept incrementally from the pages written since the previous digest). */
+  ram: Uint8Array;
+  /** Every device, the virtual clock and the halt state. */
+  devices: Uint8Array;
+}
+
+/** A write watchpoint: `length` bytes at RAM offset `offset`. */
+interface WriteWatch {
+  address: number;
+  offset: number;
+  length: number;
 }
 
 /**
@@ -36,6 +64,13 @@ export class Machine {
   readonly rtc: GoldfishRtc;
   /** Why the machine stopped for good, or null while it runs. */
   halted: HaltReason | null = null;
+  /** Address of the write watchpoint the last instruction stored into, or null; the debugger clears it. */
+  watchHit: number | null = null;
+  /** The RAM digest cache (page hashes). */
+  readonly ramDigest: RamDigest;
+  private readonly writeWatches: WriteWatch[] = [];
+  /** The save or restore RAM last matched, and the RAM epoch right after it (pages written since differ). */
+  private ramBase: { pages: (Uint8Array | null)[]; epoch: number } | null = null;
   private readonly timedDevices: TimedDevice[];
   /** RAM offset of the HTIF `tohost` word, or -1. */
   private tohostOffset = -1;
@@ -67,6 +102,7 @@ export class Machine {
       if ((cpu.mip & cpu.mie) !== 0 || device === this.clint || device === this.rtc) cpu.endSlice();
     };
     this.ram.onFlaggedStore = (offset, size) => this.onFlaggedStore(offset, size);
+    this.ramDigest = new RamDigest(this.ram);
   }
 
   /** Instructions executed so far. */
@@ -86,6 +122,68 @@ export class Machine {
     }
   }
 
+  /**
+   * The whole state. RAM pages not written since the previous save or restore are shared
+   * with it (the same arrays), so consecutive saves cost only the pages written in between.
+   */
+  save(): SavedMachine {
+    const ram = this.ram;
+    const base = this.ramBase;
+    const pages: (Uint8Array | null)[] = new Array(ram.pages);
+    for (let p = 0; p < ram.pages; p++) {
+      const written = ram.pageEpoch[p]!;
+      if (written === 0) pages[p] = null;
+      else if (base !== null && written < base.epoch) pages[p] = base.pages[p]!;
+      else pages[p] = isZero(ram.i32, p << (PAGE_SHIFT - 2)) ? null : ram.page(p).slice();
+    }
+    this.ramBase = { pages, epoch: ram.nextEpoch() };
+    return { state: this.saveState(), pages };
+  }
+
+  /**
+   * Puts the machine back into a saved state, copying into the existing RAM and register
+   * arrays. Only pages that differ are copied; code cached from them (decoded instructions,
+   * compiled blocks) is invalidated, the rest stays compiled.
+   */
+  restore(saved: SavedMachine): void {
+    const ram = this.ram;
+    const base = this.ramBase;
+    for (let p = 0; p < ram.pages; p++) {
+      const target = saved.pages[p] ?? null;
+      const written = ram.pageEpoch[p]!;
+      if (written === 0 && target === null) continue;
+      if (base !== null && written < base.epoch && base.pages[p] === target) continue;
+      if (target === null ? isZero(ram.i32, p << (PAGE_SHIFT - 2)) : equalPage(ram.page(p), target)) continue;
+      if (target === null) ram.u8.fill(0, p << PAGE_SHIFT, (p + 1) << PAGE_SHIFT);
+      else ram.u8.set(target, p << PAGE_SHIFT);
+      ram.markPage(p);
+      this.cpu.invalidateCode(p << PAGE_SHIFT, PAGE_BYTES);
+    }
+    this.ramBase = { pages: saved.pages, epoch: ram.nextEpoch() };
+    this.restoreState(saved.state);
+  }
+
+  /** Digests of the hart, RAM and devices; brings the RAM page hashes up to date first. */
+  digests(): MachineDigests {
+    this.ramDigest.update();
+    return { hart: digestOf(this.cpu.save()), ram: this.ramDigest.digest(), devices: digestOf(this.deviceState()) };
+  }
+
+  /** Makes the machine stop after any instruction that stores into `[address, address + length)`. */
+  addWriteWatch(address: number, length: number): void {
+    const offset = ((address >>> 0) - MemoryMap.RAM) >>> 0;
+    if (offset >= this.ram.bytes || length <= 0) return;
+    this.writeWatches.push({ address: address >>> 0, offset, length: Math.min(length, this.ram.bytes - offset) });
+    this.updateWatchFlags();
+  }
+
+  /** Removes a watch added with the same address and length. */
+  removeWriteWatch(address: number, length: number): void {
+    const i = this.writeWatches.findIndex((w) => w.address === address >>> 0 && w.length === length);
+    if (i >= 0) this.writeWatches.splice(i, 1);
+    this.updateWatchFlags();
+  }
+
   /** The earliest icount at which a device changes state by itself (Infinity if none). */
   nextDeadline(): number {
     let deadline = Infinity;
@@ -102,6 +200,7 @@ export class Machine {
     while (this.halted === null && cpu.icount < limitIcount) {
       this.updateDevices();
       cpu.run(Math.min(limitIcount, Math.max(this.nextDeadline(), cpu.icount + 1)));
+      if (cpu.breakpointHit || this.watchHit !== null) return;
       if (cpu.waiting) {
         this.updateDevices();
         if ((cpu.mip & cpu.mie) === 0) return;
@@ -136,6 +235,43 @@ export class Machine {
     for (const device of this.timedDevices) device.update();
   }
 
+  private saveState(): StateRecord {
+    return { cpu: this.cpu.save(), ...this.deviceState() };
+  }
+
+  private deviceState(): StateRecord {
+    return {
+      clock: this.clock.save(),
+      clint: this.clint.save(),
+      plic: this.plic.save(),
+      uart: this.uart.save(),
+      rtc: this.rtc.save(),
+      halted: this.halted === null ? null : ({ ...this.halted } as StateValue),
+    };
+  }
+
+  private restoreState(s: StateRecord): void {
+    this.cpu.restore(s.cpu as StateRecord);
+    this.clock.restore(s.clock as StateRecord);
+    this.clint.restore(s.clint as StateRecord);
+    this.plic.restore(s.plic as StateRecord);
+    this.uart.restore(s.uart as StateRecord);
+    this.rtc.restore(s.rtc as StateRecord);
+    this.halted = s.halted === null ? null : ({ ...(s.halted as object) } as HaltReason);
+    this.watchHit = null;
+  }
+
+  /** Sets WATCH on the chunks of tohost and every write watch, and clears it elsewhere. */
+  private updateWatchFlags(): void {
+    const flags = this.ram.chunkFlags;
+    for (let c = 0; c < flags.length; c++) flags[c]! &= ~ChunkFlag.WATCH;
+    const mark = (offset: number, length: number): void => {
+      for (let c = offset >>> CHUNK_SHIFT; c <= (offset + length - 1) >>> CHUNK_SHIFT; c++) flags[c]! |= ChunkFlag.WATCH;
+    };
+    if (this.tohostOffset >= 0) mark(this.tohostOffset, 4);
+    for (const w of this.writeWatches) mark(w.offset, w.length);
+  }
+
   private halt(reason: HaltReason): void {
     if (this.halted !== null) return;
     this.halted = reason;
@@ -143,7 +279,15 @@ export class Machine {
   }
 
   private onFlaggedStore(offset: number, size: number): void {
+    this.ram.noteStore(offset, size);
     this.cpu.invalidateCode(offset, size);
+    for (const w of this.writeWatches) {
+      if (offset < w.offset + w.length && offset + size > w.offset) {
+        // Reported after the storing instruction, as gdb expects of RISC-V watchpoints.
+        this.watchHit = w.address;
+        this.cpu.endSlice();
+      }
+    }
     const tohost = this.tohostOffset;
     if (tohost >= 0 && offset < tohost + 4 && offset + size > tohost) {
       const value = this.ram.i32[tohost >> 2]!;
@@ -151,4 +295,25 @@ export class Machine {
       if ((value & 1) === 1) this.halt(value === 1 ? { kind: 'pass' } : { kind: 'fail', code: value >>> 1 });
     }
   }
+}
+
+/** True when the 4 KiB page starting at word `first` of `words` is all zero. */
+function isZero(words: Int32Array, first: number): boolean {
+  for (let i = first; i < first + (PAGE_BYTES >>> 2); i++) if (words[i] !== 0) return false;
+  return true;
+}
+
+/** True when two 4 KiB pages hold the same bytes. */
+function equalPage(a: Uint8Array, b: Uint8Array): boolean {
+  const wa = new Int32Array(a.buffer, a.byteOffset, PAGE_BYTES >>> 2);
+  const wb = new Int32Array(b.buffer, b.byteOffset, PAGE_BYTES >>> 2);
+  for (let i = 0; i < wa.length; i++) if (wa[i] !== wb[i]) return false;
+  return true;
+}
+
+/** An 8-byte digest of a saved state record. */
+function digestOf(state: StateRecord): Uint8Array {
+  const h = new RunningHash();
+  hashState(h, state);
+  return h.digest();
 }

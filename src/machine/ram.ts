@@ -2,9 +2,16 @@
 export const ChunkFlag = {
   /** A decoded instruction covers part of this chunk: stores must invalidate it. */
   CODE: 1,
-  /** A watched location (HTIF `tohost`) lies in this chunk. */
+  /** A watched location (HTIF `tohost`, a debugger's write watchpoint) lies in this chunk. */
   WATCH: 2,
+  /** The page of this chunk was not written since dirty tracking was last re-armed. */
+  TRACK: 4,
 } as const;
+
+/** log2 of the page size used for dirty tracking, snapshots and RAM digests (4 KiB). */
+export const PAGE_SHIFT = 12;
+/** Bytes per page. */
+export const PAGE_BYTES = 1 << PAGE_SHIFT;
 
 /** log2 of the chunk size used for store tracking (64 bytes, see PERF-NOTES). */
 export const CHUNK_SHIFT = 6;
@@ -21,8 +28,20 @@ export class Ram {
   readonly i32: Int32Array;
   /** Per 64-byte chunk: `ChunkFlag` bits; a store into a flagged chunk calls `onFlaggedStore`. */
   readonly chunkFlags: Uint8Array;
-  /** Called after a store to a chunk with any flag set (code invalidation, tohost). */
+  /** Called after a store to a chunk with any flag set (dirty tracking, code invalidation, watches). */
   onFlaggedStore: (offset: number, size: number) => void = () => {};
+  /** Number of 4 KiB pages. */
+  readonly pages: number;
+  /**
+   * Per page: the tracking epoch in which it was last written (0: never written, all zero).
+   * Consumers (RAM digests, snapshots) remember an epoch and ask for the pages written since.
+   */
+  readonly pageEpoch: Uint32Array;
+  /** The current tracking epoch (starts at 1). */
+  epoch = 1;
+  /** Pages written in the current epoch, whose chunks lost their TRACK flag. */
+  private readonly written: Int32Array;
+  private writtenCount = 0;
 
   constructor(readonly bytes: number) {
     const buffer = new ArrayBuffer(bytes);
@@ -31,7 +50,50 @@ export class Ram {
     this.u16 = new Uint16Array(buffer);
     this.i16 = new Int16Array(buffer);
     this.i32 = new Int32Array(buffer);
-    this.chunkFlags = new Uint8Array(bytes >>> CHUNK_SHIFT);
+    this.chunkFlags = new Uint8Array(bytes >>> CHUNK_SHIFT).fill(ChunkFlag.TRACK);
+    this.pages = bytes >>> PAGE_SHIFT;
+    this.pageEpoch = new Uint32Array(this.pages);
+    this.written = new Int32Array(this.pages);
+  }
+
+  /**
+   * Records a store to `[offset, offset + size)` for dirty tracking, from the flagged-store
+   * slow path: the first store to a page in an epoch marks it and clears TRACK on its chunks,
+   * so later stores to it in the same epoch stay on the fast path.
+   */
+  noteStore(offset: number, size: number): void {
+    const last = (offset + size - 1) >>> PAGE_SHIFT;
+    for (let page = offset >>> PAGE_SHIFT; page <= last; page++) this.markPage(page);
+  }
+
+  /** Marks `page` written in the current epoch (a store, a load, a restore). */
+  markPage(page: number): void {
+    if (this.pageEpoch[page] === this.epoch) return;
+    this.pageEpoch[page] = this.epoch;
+    this.written[this.writtenCount++] = page;
+    const first = page << (PAGE_SHIFT - CHUNK_SHIFT);
+    const flags = this.chunkFlags;
+    for (let c = first; c < first + (1 << (PAGE_SHIFT - CHUNK_SHIFT)); c++) flags[c]! &= ~ChunkFlag.TRACK;
+  }
+
+  /**
+   * Closes the current epoch and returns the new one: the pages written in it get their TRACK
+   * flags back, so their next store is seen again. A consumer that calls this after reading
+   * the pages written since its last epoch sees every later write.
+   */
+  nextEpoch(): number {
+    const flags = this.chunkFlags;
+    for (let i = 0; i < this.writtenCount; i++) {
+      const first = this.written[i]! << (PAGE_SHIFT - CHUNK_SHIFT);
+      for (let c = first; c < first + (1 << (PAGE_SHIFT - CHUNK_SHIFT)); c++) flags[c]! |= ChunkFlag.TRACK;
+    }
+    this.writtenCount = 0;
+    return ++this.epoch;
+  }
+
+  /** The 4 KiB page `page` as a view (not a copy). */
+  page(page: number): Uint8Array {
+    return this.u8.subarray(page << PAGE_SHIFT, (page + 1) << PAGE_SHIFT);
   }
 
   /** True when `size` bytes at `offset` lie inside RAM. */
@@ -56,8 +118,9 @@ export class Ram {
     }
   }
 
-  /** Copies `data` into RAM at `offset` (ELF loading); does not trigger store hooks. */
+  /** Copies `data` into RAM at `offset` (ELF loading): marks the pages written, triggers no other hook. */
   load(offset: number, data: Uint8Array): void {
     this.u8.set(data, offset);
+    if (data.length > 0) this.noteStore(offset, data.length);
   }
 }

@@ -1,3 +1,5 @@
+import type { StateRecord } from './state.js';
+
 /** Reads the machine's instruction count; kept as a function so devices never hold the CPU. */
 export type IcountSource = () => number;
 
@@ -28,5 +30,15 @@ export class VirtualClock {
     const now = this.icount();
     const at = Math.ceil((ns - this.biasNs) / this.nsPerInsn);
     return at > now ? at : now;
+  }
+
+  /** The clock's state: the idle-skip bias (the icount belongs to the CPU). */
+  save(): StateRecord {
+    return { biasNs: this.biasNs };
+  }
+
+  /** Copies back what `save` returned. */
+  restore(s: StateRecord): void {
+    this.biasNs = s.biasNs as number;
   }
 }

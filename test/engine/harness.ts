@@ -12,7 +12,7 @@ import type { LogFooter, LogHeader, LogWriterOptions } from '../../codecs/index.
 import { EventStream } from '../../streams/event-stream.js';
 import { inputScript$ } from '../../streams/sources/input-script.js';
 import type { ScriptLine } from '../../streams/sources/input-script.js';
-import { hex, stateDigest } from '../../src/engine/digest.js';
+import { fullStateDigest } from '../../src/engine/checkpoint-digest.js';
 import type { RrEvent } from '../../src/core/event.js';
 import type { IdlePolicy } from '../../src/engine/live-mode.js';
 import { liveSession } from '../../src/engine/live-session.js';
@@ -77,7 +77,7 @@ export interface RunOutcome {
   console: Buffer;
   stop: StopReason;
   icount: number;
-  /** Hex of stateDigest(machine, output) after the run. */
+  /** fullStateDigest(machine, output) after the run. */
   digest: string;
   /** Events emitted on the event stream (END included). */
   events: number;
@@ -150,7 +150,7 @@ export async function recordGuest(options: RecordOptions): Promise<Recording> {
       console: Buffer.concat(console),
       stop: result.stop,
       icount: result.icount,
-      digest: hex(stateDigest(live.session.machine, live.session.output)),
+      digest: fullStateDigest(live.session.machine, live.session.output),
       events: live.events.count,
       logPath: options.logPath,
       footer: footer!,
@@ -256,7 +256,7 @@ export async function replayLog(logPath: string, options: ReplayOptions = {}): P
   const end =
     reader.footer !== null ? { icount: reader.footer.endIcount, complete: true } : { icount: reader.truncatedAt?.icount ?? 0, complete: false };
   const events = new EventStream();
-  const gate = new ReplayMode(reader.eventChunks(), events, end);
+  const gate = new ReplayMode((seq) => reader.eventChunksFromSeq(seq), events, end);
   const mode = new StallWatchdog(gate, () => events.count, options.stallCheckpoints ?? 10_000);
   const console: Uint8Array[] = [];
   const session = new Session(image, mode, {
@@ -271,7 +271,7 @@ export async function replayLog(logPath: string, options: ReplayOptions = {}): P
       console: Buffer.concat(console),
       stop: result.stop,
       icount: result.icount,
-      digest: hex(stateDigest(session.machine, session.output)),
+      digest: fullStateDigest(session.machine, session.output),
       events: events.count,
       header,
       complete: end.complete,

@@ -10,6 +10,7 @@ import { raiseException, takePendingInterrupt } from './trap.js';
 import { div, divu, mulh, mulhsu, mulhu, rem, remu } from './alu.js';
 import type { BlockInstruction } from './block-compiler.js';
 import { BLOCK_HEAT_THRESHOLD, BlockCache } from './block-cache.js';
+import type { StateRecord } from '../state.js';
 
 /** XOR with this turns a physical address into a RAM offset (RAM is at 0x8000_0000). */
 const RAM_BASE_XOR = -0x8000_0000;
@@ -56,6 +57,8 @@ export class Cpu {
   sliceLimit = 0;
   /** icount when the current `run` call started (compiled blocks derive the icount from it). */
   runBase = 0;
+  /** Set when `run` stopped before executing an instruction at a breakpoint; the debugger clears it. */
+  breakpointHit = false;
 
   /** Predecoded instruction per RAM halfword (0 = not decoded), see decode.ts for the packing. */
   private readonly decodedWord: Int32Array;
@@ -64,6 +67,10 @@ export class Cpu {
   private readonly scratch: Decoded = { op: Op.UNDECODED, rd: 0, rs1: 0, rs2: 0, imm: 0, length: 4 };
   /** Compiled blocks of hot code. */
   private readonly blocks: BlockCache;
+  /** RAM offsets of breakpoints: decoded as Op.BREAKPOINT, so they cost nothing elsewhere. */
+  private readonly breakpoints = new Set<number>();
+  /** RAM offset of a breakpoint being stepped over (decoded as its real instruction), or -1. */
+  private steppingOver = -1;
 
   constructor(
     readonly ram: Ram,
@@ -80,6 +87,97 @@ export class Cpu {
   hasCompiledBlockAt(address: number): boolean {
     const off = ((address >>> 0) - 0x8000_0000) >>> 0;
     return off < this.ram.bytes && this.blocks.ids[off >>> 1]! > 0;
+  }
+
+  /** The hart's architectural state: registers, pc, icount, privilege, every CSR, PMP, the reservation, WFI. */
+  save(): StateRecord {
+    return {
+      x: this.x.slice(0, 32),
+      pc: this.pc,
+      icount: this.icount,
+      priv: this.priv,
+      mstatus: this.mstatus,
+      mie: this.mie,
+      mip: this.mip,
+      mtvec: this.mtvec,
+      mscratch: this.mscratch,
+      mepc: this.mepc,
+      mcause: this.mcause,
+      mtval: this.mtval,
+      mcounteren: this.mcounteren,
+      instretOffset: this.instretOffset,
+      cycleOffset: this.cycleOffset,
+      pmpcfg: this.pmpcfg.slice(),
+      pmpaddr: this.pmpaddr.slice(),
+      reservation: this.reservation,
+      waiting: this.waiting,
+    };
+  }
+
+  /** Copies back what `save` returned, into the same register arrays (compiled code holds them). */
+  restore(s: StateRecord): void {
+    this.x.set(s.x as Int32Array);
+    this.x[32] = 0;
+    this.pc = s.pc as number;
+    this.icount = s.icount as number;
+    this.priv = s.priv as number;
+    this.mstatus = s.mstatus as number;
+    this.mie = s.mie as number;
+    this.mip = s.mip as number;
+    this.mtvec = s.mtvec as number;
+    this.mscratch = s.mscratch as number;
+    this.mepc = s.mepc as number;
+    this.mcause = s.mcause as number;
+    this.mtval = s.mtval as number;
+    this.mcounteren = s.mcounteren as number;
+    this.instretOffset = s.instretOffset as number;
+    this.cycleOffset = s.cycleOffset as number;
+    this.pmpcfg.set(s.pmpcfg as Int32Array);
+    this.pmpaddr.set(s.pmpaddr as Int32Array);
+    this.reservation = s.reservation as number;
+    this.waiting = s.waiting as boolean;
+    this.excepted = false;
+    this.breakpointHit = false;
+  }
+
+  /** Makes `run` stop before executing the instruction at physical `address` (RAM only). */
+  setBreakpoint(address: number): void {
+    const off = ramOffset(address, this.ram.bytes);
+    if (off < 0 || this.breakpoints.has(off)) return;
+    this.breakpoints.add(off);
+    this.forgetCodeAt(off);
+  }
+
+  /** Removes a breakpoint set by `setBreakpoint`. */
+  removeBreakpoint(address: number): void {
+    const off = ramOffset(address, this.ram.bytes);
+    if (!this.breakpoints.delete(off)) return;
+    this.forgetCodeAt(off);
+  }
+
+  /**
+   * Executes exactly one instruction (or takes a pending interrupt and executes the handler's
+   * first one) even when a breakpoint sits at pc; other breakpoints stay armed.
+   */
+  stepOverBreakpoint(run: () => void): void {
+    const off = ramOffset(this.pc, this.ram.bytes);
+    if (off < 0 || !this.breakpoints.has(off)) return run();
+    this.steppingOver = off;
+    this.forgetCodeAt(off);
+    // One interpreted step must not compile a block here while the breakpoint is lifted.
+    this.blocks.heat[off >>> 1] = 0;
+    try {
+      run();
+    } finally {
+      this.steppingOver = -1;
+      this.forgetCodeAt(off);
+    }
+  }
+
+  /** Drops the decoded instruction and every compiled block covering RAM offset `off`. */
+  private forgetCodeAt(off: number): void {
+    this.ram.chunkFlags[off >>> CHUNK_SHIFT]! |= ChunkFlag.CODE;
+    this.invalidateCode(off, 2);
   }
 
   /** Sets or clears one `mip` bit (an interrupt line from the CLINT or PLIC). */
@@ -121,7 +219,8 @@ export class Cpu {
     if ((low & 3) !== 3) decode16(low, d);
     else if (off + 4 > ram.bytes) return 0; // a 32-bit instruction running off the end of RAM
     else decode32((low | (ram.u16[(off >>> 1) + 1]! << 16)) | 0, d);
-    const w = packDecoded(d);
+    let w = packDecoded(d);
+    if (this.breakpoints.size > 0 && this.breakpoints.has(off) && off !== this.steppingOver) w = (w & ~0xff) | Op.BREAKPOINT;
     this.decodedWord[off >>> 1] = w;
     this.decodedImm[off >>> 1] = d.imm;
     ram.chunkFlags[off >>> CHUNK_SHIFT]! |= ChunkFlag.CODE;
@@ -541,6 +640,12 @@ export class Cpu {
           // Cold ops (CSRs, system, atomics, illegal): they set this.pc themselves.
           this.pc = pc;
           this.icount = base + n;
+          if ((w & 0xff) === Op.BREAKPOINT) {
+            // Stop before the instruction: it does not count, and the slice ends here.
+            this.breakpointHit = true;
+            this.sliceLimit = this.icount;
+            return n;
+          }
           execCold(this, w, imm);
           this.excepted = false;
           pc = this.pc;
@@ -553,6 +658,12 @@ export class Cpu {
     this.icount = base + n;
     return n;
   }
+}
+
+/** The RAM offset of physical `address`, or -1 outside RAM. */
+function ramOffset(address: number, ramBytes: number): number {
+  const off = ((address >>> 0) - 0x8000_0000) >>> 0;
+  return off < ramBytes ? off : -1;
 }
 
 /** Instructions left before `limit`, as an int32 (slices never come near 2^30 instructions). */

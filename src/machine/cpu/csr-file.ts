@@ -92,6 +92,23 @@ export function readCsr(cpu: Cpu, num: number): number {
 }
 
 /** hpmcounter3..31(h), mhpmcounter3..31(h) and mhpmevent3..31: implemented as zero. */
+/**
+ * Reads CSR `num` for a debugger: as machine mode would, with no side effects; null when the
+ * CSR does not exist.
+ */
+export function peekCsr(cpu: Cpu, num: number): number | null {
+  const { priv, mcounteren } = cpu;
+  cpu.priv = Priv.M;
+  cpu.mcounteren = 7;
+  try {
+    const value = readCsr(cpu, num);
+    return value === CSR_ILLEGAL ? null : value;
+  } finally {
+    cpu.priv = priv;
+    cpu.mcounteren = mcounteren;
+  }
+}
+
 function isZeroCounter(num: number): boolean {
   const low = num & 0x1f;
   if (low < 3) return false;

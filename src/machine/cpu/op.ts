@@ -78,6 +78,8 @@ export const enum Op {
   AMOMINU_W = 68,
   AMOMAXU_W = 69,
   ILLEGAL = 70,
+  /** Not an instruction: a debugger's breakpoint, put in the decode cache in place of the real one. */
+  BREAKPOINT = 71,
 }
 
 /** An operation number (a value of `Op`). */

@@ -2,6 +2,7 @@ import { MipBit, type InterruptPins } from '../interrupt-pins.js';
 import type { AccessSize, MmioDevice } from '../mmio-device.js';
 import type { TimedDevice } from '../timed-device.js';
 import type { VirtualClock } from '../virtual-clock.js';
+import type { StateRecord } from '../state.js';
 
 /**
  * Register offsets of the CLINT for hart 0 (SiFive CLINT / RISC-V ACLINT spec §2-3; QEMU
@@ -121,5 +122,18 @@ export class Clint implements MmioDevice, TimedDevice {
       default:
         return 0;
     }
+  }
+
+  /** The device's state: msip, mtimecmp and the timer line as last driven. */
+  save(): StateRecord {
+    return { msip: this.msip, mtimecmpLo: this.mtimecmpLo, mtimecmpHi: this.mtimecmpHi, mtip: this.mtip };
+  }
+
+  /** Copies back what `save` returned. */
+  restore(s: StateRecord): void {
+    this.msip = s.msip as number;
+    this.mtimecmpLo = s.mtimecmpLo as number;
+    this.mtimecmpHi = s.mtimecmpHi as number;
+    this.mtip = s.mtip as boolean;
   }
 }

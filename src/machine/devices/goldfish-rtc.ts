@@ -3,6 +3,7 @@ import type { IrqSink } from '../irq-sink.js';
 import type { AccessSize, MmioDevice } from '../mmio-device.js';
 import type { TimedDevice } from '../timed-device.js';
 import type { VirtualClock } from '../virtual-clock.js';
+import type { StateRecord } from '../state.js';
 
 /**
  * Register offsets of the Android goldfish RTC (GOLDFISH-VIRTUAL-HARDWARE.TXT "goldfish_rtc";
@@ -171,5 +172,35 @@ export class GoldfishRtc implements MmioDevice, TimedDevice {
       this.irqLevel = level;
       this.irq.setIrq(this.irqNumber, level);
     }
+  }
+
+  /** The device's state: time offset, latched high half, alarm and interrupt state. */
+  save(): StateRecord {
+    return {
+      offsetHi: this.offsetHi,
+      offsetLo: this.offsetLo,
+      timeHigh: this.timeHigh,
+      alarmLow: this.alarmLow,
+      alarmHigh: this.alarmHigh,
+      alarmRunning: this.alarmRunning,
+      alarmVirtualNs: this.alarmVirtualNs,
+      irqPending: this.irqPending,
+      irqEnabled: this.irqEnabled,
+      irqLevel: this.irqLevel,
+    };
+  }
+
+  /** Copies back what `save` returned. */
+  restore(s: StateRecord): void {
+    this.offsetHi = s.offsetHi as number;
+    this.offsetLo = s.offsetLo as number;
+    this.timeHigh = s.timeHigh as number;
+    this.alarmLow = s.alarmLow as number;
+    this.alarmHigh = s.alarmHigh as number;
+    this.alarmRunning = s.alarmRunning as boolean;
+    this.alarmVirtualNs = s.alarmVirtualNs as number;
+    this.irqPending = s.irqPending as boolean;
+    this.irqEnabled = s.irqEnabled as boolean;
+    this.irqLevel = s.irqLevel as boolean;
   }
 }

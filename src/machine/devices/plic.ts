@@ -1,6 +1,7 @@
 import { MipBit, type InterruptPins } from '../interrupt-pins.js';
 import type { IrqSink } from '../irq-sink.js';
 import type { AccessSize, MmioDevice } from '../mmio-device.js';
+import type { StateRecord } from '../state.js';
 
 /**
  * Register offsets of the SiFive PLIC as on QEMU `virt` (RISC-V PLIC spec §3-8; QEMU
@@ -150,6 +151,30 @@ export class Plic implements MmioDevice, IrqSink {
         this.pins.setPin(CONTEXT_PIN[context]!, level);
       }
     }
+  }
+
+  /** The controller's state: priorities, line levels, pending/claimed bits, enables, thresholds, outputs. */
+  save(): StateRecord {
+    return {
+      priority: this.priority.slice(),
+      level: this.level.slice(),
+      pending: this.pending.slice(),
+      claimed: this.claimed.slice(),
+      enable: this.enable.map((e) => e.slice()),
+      threshold: this.threshold.slice(),
+      output: [...this.output],
+    };
+  }
+
+  /** Copies back what `save` returned, into the same arrays. */
+  restore(s: StateRecord): void {
+    this.priority.set(s.priority as Uint32Array);
+    this.level.set(s.level as Uint8Array);
+    this.pending.set(s.pending as Uint32Array);
+    this.claimed.set(s.claimed as Uint32Array);
+    (s.enable as Uint32Array[]).forEach((e, i) => this.enable[i]!.set(e));
+    this.threshold.set(s.threshold as Uint32Array);
+    (s.output as boolean[]).forEach((o, i) => (this.output[i] = o));
   }
 }
 

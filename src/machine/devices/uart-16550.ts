@@ -1,5 +1,6 @@
 import type { IrqSink } from '../irq-sink.js';
 import type { AccessSize, MmioDevice } from '../mmio-device.js';
+import type { StateRecord } from '../state.js';
 
 /**
  * Register offsets of the NS16550A UART (TI PC16550D datasheet, table 2; QEMU hw/char/serial.c).
@@ -264,6 +265,47 @@ export class Uart16550 implements MmioDevice {
       this.irqLevel = level;
       this.irq.setIrq(this.irqNumber, level);
     }
+  }
+
+  /** The UART's registers, receive FIFO, interrupt state and output not yet taken. */
+  save(): StateRecord {
+    return {
+      ier: this.ier,
+      lcr: this.lcr,
+      mcr: this.mcr,
+      lsr: this.lsr,
+      scr: this.scr,
+      fcr: this.fcr,
+      divider: this.divider,
+      iirId: this.iirId,
+      thrIpending: this.thrIpending,
+      irqLevel: this.irqLevel,
+      rbr: this.rbr,
+      rxFifo: this.rxFifo.slice(),
+      rxHead: this.rxHead,
+      rxCount: this.rxCount,
+      output: Uint8Array.from(this.output),
+    };
+  }
+
+  /** Copies back what `save` returned. */
+  restore(s: StateRecord): void {
+    this.ier = s.ier as number;
+    this.lcr = s.lcr as number;
+    this.mcr = s.mcr as number;
+    this.lsr = s.lsr as number;
+    this.scr = s.scr as number;
+    this.fcr = s.fcr as number;
+    this.divider = s.divider as number;
+    this.iirId = s.iirId as number;
+    this.thrIpending = s.thrIpending as boolean;
+    this.irqLevel = s.irqLevel as boolean;
+    this.rbr = s.rbr as number;
+    this.rxFifo.set(s.rxFifo as Uint8Array);
+    this.rxHead = s.rxHead as number;
+    this.rxCount = s.rxCount as number;
+    this.output.length = 0;
+    for (const byte of s.output as Uint8Array) this.output.push(byte);
   }
 }
 

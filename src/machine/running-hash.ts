@@ -1,6 +1,6 @@
-import type { Machine } from '../machine/machine.js';
-
 const FNV_PRIME = 0x0100_0193;
+const NUMBER_BITS = new Float64Array(1);
+const NUMBER_WORDS = new Int32Array(NUMBER_BITS.buffer);
 
 /**
  * A running 64-bit hash (two independent 32-bit FNV-1a lanes) of byte and word streams.
@@ -35,6 +35,29 @@ export class RunningHash {
     this.b = b;
   }
 
+  /** Mixes in any number exactly (as its IEEE-754 bits: icounts, ns, Infinity). */
+  number(value: number): void {
+    if ((value | 0) === value) {
+      this.word(value);
+      return;
+    }
+    NUMBER_BITS[0] = value;
+    this.word(NUMBER_WORDS[0]!);
+    this.word(NUMBER_WORDS[1]!);
+    this.word(0x7ff8_dead);
+  }
+
+  /** The two lanes, to save with the state they hash. */
+  save(): [number, number] {
+    return [this.a, this.b];
+  }
+
+  /** Continues from lanes that `save` returned. */
+  restore(lanes: readonly [number, number]): void {
+    this.a = lanes[0];
+    this.b = lanes[1];
+  }
+
   /** The current value as 8 bytes. */
   digest(): Uint8Array {
     const out = new Uint8Array(8);
@@ -45,25 +68,9 @@ export class RunningHash {
   }
 }
 
-/**
- * Digest of the hart's architectural state (pc, x1..x31, privilege, trap CSRs, icount, the
- * virtual clock) and of all console output so far: what a CHECKPOINT event carries.
- */
-export function stateDigest(machine: Machine, output: RunningHash): Uint8Array {
-  const cpu = machine.cpu;
-  const h = new RunningHash();
-  h.bytes(output.digest());
-  h.word(cpu.pc);
-  for (let r = 1; r < 32; r++) h.word(cpu.x[r]!);
-  for (const v of [cpu.priv, cpu.mstatus, cpu.mie, cpu.mip, cpu.mtvec, cpu.mscratch, cpu.mepc, cpu.mcause, cpu.mtval]) h.word(v);
-  h.word(cpu.icount % 2 ** 32);
-  h.word(Math.floor(cpu.icount / 2 ** 32));
-  h.word(machine.clock.biasNs % 2 ** 32);
-  h.word(Math.floor(machine.clock.biasNs / 2 ** 32));
-  return h.digest();
-}
-
 /** Lowercase hex of a digest, for reports. */
 export function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += (bytes[i]! < 16 ? '0' : '') + bytes[i]!.toString(16);
+  return out;
 }

@@ -1,0 +1,13 @@
+import type { ReplayPosition } from './replay-mode.js';
+import type { SavedSession } from './session.js';
+
+/**
+ * A whole-machine snapshot taken during a replay: the session's state (machine, console hash)
+ * and the replay's position in the log, as an event sequence number (a snapshot at icount N
+ * may already have applied some of the events at N).
+ */
+export interface Snapshot {
+  icount: number;
+  session: SavedSession;
+  replay: ReplayPosition;
+}
