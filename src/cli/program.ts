@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { dumpCommand } from './dump-command.js';
+import { gdbCommand } from './gdb-command.js';
 import { infoCommand } from './info-command.js';
 import { recordCommand } from './record-command.js';
 import { replayCommand } from './replay-command.js';
@@ -21,5 +22,6 @@ export function createProgram(): Command {
   verifyCommand(program);
   infoCommand(program);
   dumpCommand(program);
+  gdbCommand(program);
   return program;
 }

@@ -16,7 +16,7 @@ export type StubOutcome =
   | 'kill';
 
 /** The largest packet gdb may send us (`PacketSize`, hex in qSupported). */
-export const PACKET_SIZE = 0x4000;
+const PACKET_SIZE = 0x4000;
 
 /** What we tell gdb we support. */
 const SUPPORTED = `PacketSize=${PACKET_SIZE.toString(16)};qXfer:features:read+;swbreak+;hwbreak+;ReverseStep+;ReverseContinue+;QStartNoAckMode+`;
