@@ -11,18 +11,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeCli, rrvm, RRVM_CLI } from '../cli/cli-harness.js';
 import { tempDir } from '../engine/harness.js';
 import { EXAMPLES_DIR, findTool, skipWithoutTool } from '../examples/run-guest.js';
-import { marker, runGdb, section, type GdbRun } from './gdb-driver.js';
+import { marker, runGdb, section } from './gdb-driver.js';
 
 const GDB = 'gdb-multiarch';
 const ELF = join(EXAMPLES_DIR, 'debug-demo', 'debug-demo.elf');
 const STEPS = 10;
 const skip = skipWithoutTool('gdb-multiarch e2e', GDB);
 
-/** A running `rrvm gdb`: where it listens, and what it printed once it exits. */
+/** A running `rrvm gdb`. */
 interface RrvmGdb {
+  /** Where it listens, as printed in its `target remote` line. */
   address: string;
-  exited: Promise<{ code: number | null; stdout: string; stderr: string }>;
-  kill: () => void;
+  /** Waits for it to exit (its client is done): SIGKILL if it is still up 30 s later. */
+  exit(): Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
 /** Starts `rrvm gdb LOG ...options` (default: `--port 0`) and waits for its `target remote` line. */
@@ -31,9 +32,13 @@ async function startRrvmGdb(log: string, options: readonly string[] = ['--port',
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
-  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+  const closed = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
     child.on('close', (code) => resolve({ code, stdout, stderr })),
   );
+  const exit = (): typeof closed => {
+    setTimeout(() => child.kill('SIGKILL'), 30_000).unref();
+    return closed;
+  };
   const address = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`rrvm gdb printed no 'target remote' line in 30 s; stderr: ${stderr}`)), 30_000);
     child.stderr.on('data', (b: Buffer) => {
@@ -46,7 +51,7 @@ async function startRrvmGdb(log: string, options: readonly string[] = ['--port',
     });
     child.on('close', () => reject(new Error(`rrvm gdb exited before listening; stderr: ${stderr}`)));
   });
-  return { address, exited, kill: () => child.kill('SIGKILL') };
+  return { address, exit };
 }
 
 /** The register lines of `info registers` as name → value text. */
@@ -78,13 +83,8 @@ describe.skipIf(skip)('rrvm gdb with gdb-multiarch', () => {
     commands.push(marker('WATCH-FORWARD'), 'continue', 'print $pc');
     commands.push(marker('ICOUNT'), 'monitor icount', 'delete');
     commands.push(marker('SEEK'), 'monitor seek 1000', 'maint flush register-cache', 'monitor icount', marker('END'), 'continue', 'detach');
-    let gdb: GdbRun;
-    try {
-      gdb = await runGdb(ELF, server.address, commands);
-    } finally {
-      setTimeout(server.kill, 30_000).unref();
-    }
-    const rr = await server.exited;
+    const gdb = await runGdb(ELF, server.address, commands);
+    const rr = await server.exit();
     const out = gdb.output;
     const context = `gdb exit ${gdb.code}${gdb.timedOut ? ' (timed out)' : ''}\n--- gdb output\n${out}\n--- rrvm stderr\n${rr.stderr}`;
 
@@ -118,7 +118,7 @@ describe.skipIf(skip)('rrvm gdb with gdb-multiarch', () => {
   it('refuses writes to registers and memory, naming the reason', async () => {
     const server = await startRrvmGdb(log);
     const gdb = await runGdb(ELF, server.address, ['break bump', 'continue', 'set $a0 = 7', 'set var *(int*)&counter = 5', 'print $a0', 'kill']);
-    const rr = await server.exited;
+    const rr = await server.exit();
     const context = `--- gdb output\n${gdb.output}\n--- rrvm stderr\n${rr.stderr}`;
     expect(gdb.output, context).toMatch(/Could not write register "a0"; remote failure reply 'E\.rrvm refuses writes .* the replay would diverge/);
     expect(gdb.output, context).toMatch(/Cannot access memory at address 0x80001004/);
@@ -174,7 +174,7 @@ describe('rrvm gdb command line', () => {
     const socket = connect({ host: host!, port: Number(port) });
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
     socket.destroy();
-    const rr = await server.exited;
+    const rr = await server.exit();
     expect(rr.code, rr.stderr).toBe(0);
     expect(rr.stderr).toMatch(/rrvm: gdb disconnected at icount 0\n$/);
   });
