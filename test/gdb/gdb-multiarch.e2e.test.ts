@@ -40,7 +40,10 @@ async function startRrvmGdb(log: string, options: readonly string[] = ['--port',
     return closed;
   };
   const address = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`rrvm gdb printed no 'target remote' line in 30 s; stderr: ${stderr}`)), 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`rrvm gdb printed no 'target remote' line in 30 s; stderr: ${stderr}`));
+    }, 30_000);
     child.stderr.on('data', (b: Buffer) => {
       stderr += b.toString('utf8');
       const m = /^target remote (\S+)$/m.exec(stderr);
