@@ -17,4 +17,6 @@ export { LOG_FORMAT_VERSION, MAX_CHUNK_BYTES } from './log-layout.js';
 export { LogReader } from './log-reader.js';
 export type { LogChunk, LogTruncation } from './log-reader.js';
 export { LogWriter } from './log-writer.js';
+export { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT_VERSION } from './snapshot-codec.js';
+export type { SnapshotIdentity, SnapshotRecord } from './snapshot-codec.js';
 export type { LogWriterOptions } from './log-writer.js';

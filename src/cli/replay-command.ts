@@ -24,13 +24,24 @@ export function replayCommand(program: Command): void {
     )
     .argument('<log>', 'the .rrlog written by `rrvm record`')
     .option('--until <icount>', 'stop after this many instructions', parseCount)
+    .option('--save-snapshot <file>', 'write the whole machine state where the replay stops (use with --until) to FILE')
+    .option('--from-snapshot <file>', 'start from a snapshot written by --save-snapshot instead of icount 0; only the console output after it is printed')
     .option('--stats', 'print instructions executed and MIPS on stderr');
+  cmd.addHelpText(
+    'after',
+    `
+Examples:
+  rrvm replay run.rrlog
+  rrvm replay --until 5M --save-snapshot at5M.rrsnap run.rrlog    # state at icount 5 000 000
+  rrvm replay --from-snapshot at5M.rrsnap run.rrlog               # from there to the end`,
+  );
   addTapOption(addElfOptions(cmd)).action(async (logPath: string, opts: ReplayOptions & { stats?: boolean }) => {
     const outcome = await replayLog(logPath, opts, (bytes) => writeOut(bytes));
     if (opts.stats) printStats(outcome.result);
     const { stop, icount } = outcome.result;
     if (stop.kind === 'limit' && opts.until !== undefined) {
-      process.stderr.write(`rrvm: stopped at icount ${icount} (--until)\n`);
+      const saved = opts.saveSnapshot !== undefined ? `; state saved to ${opts.saveSnapshot}` : '';
+      process.stderr.write(`rrvm: stopped at icount ${icount} (--until)${saved}\n`);
       process.exitCode = ExitStatus.OK;
       return;
     }

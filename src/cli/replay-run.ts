@@ -1,11 +1,14 @@
 import { Subject } from 'rxjs';
-import type { LogHeader } from '../../codecs/index.js';
+import { encodeSnapshot, type LogHeader } from '../../codecs/index.js';
 import { EventStream } from '../../streams/event-stream.js';
 import { attachTaps } from '../../streams/taps/attach-taps.js';
 import { fullStateDigest } from '../engine/checkpoint-digest.js';
 import { replaySession } from '../engine/replay-session.js';
 import type { SessionResult } from '../engine/session.js';
 import { openRecording } from './open-recording.js';
+import { checkSnapshotTarget } from './check-log-target.js';
+import { readInputFile } from './load-guest.js';
+import { writeFileAtomically } from './write-file.js';
 import { progressLine } from './progress-line.js';
 import { loadTaps } from './tap-options.js';
 
@@ -15,6 +18,10 @@ export interface ReplayOptions {
   force?: boolean;
   until?: number;
   tap: string[];
+  /** Write the state where the replay stops to this file. */
+  saveSnapshot?: string;
+  /** Start from this snapshot file instead of icount 0. */
+  fromSnapshot?: string;
 }
 
 /** What a finished replay reports. */
@@ -35,6 +42,8 @@ export interface ReplayOutcome {
  */
 export async function replayLog(logPath: string, options: ReplayOptions, onConsole: (bytes: Uint8Array) => void): Promise<ReplayOutcome> {
   const { reader, header, image } = openRecording(logPath, options);
+  if (options.saveSnapshot !== undefined) checkSnapshotTarget(options.saveSnapshot, [logPath, header.elfPath]);
+  const from = options.fromSnapshot === undefined ? undefined : { bytes: readInputFile(options.fromSnapshot, 'snapshot'), name: options.fromSnapshot };
   const taps = await loadTaps(options.tap);
   const events = new EventStream();
   const console$ = new Subject<{ icount: number; bytes: Uint8Array }>();
@@ -44,6 +53,7 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
     image,
     reader,
     onProgress: progress.update,
+    ...(from === undefined ? {} : { from }),
     maxInsns: options.until ?? Infinity,
     events,
     onConsole: (out, icount) => {
@@ -63,6 +73,7 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
   progress.done();
   console$.complete();
   await attached.finish();
+  if (options.saveSnapshot !== undefined) writeFileAtomically(options.saveSnapshot, encodeSnapshot(replay.snapshot()));
   return {
     result,
     header,

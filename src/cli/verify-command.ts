@@ -14,8 +14,9 @@ export function verifyCommand(program: Command): void {
       'Checks a log end to end: the file must be complete (END present, every chunk CRC intact) and its replay must match every event and every CHECKPOINT digest. Prints OK with the final state digest, or the divergence report (exit status 3). The guest console is not printed.',
     )
     .argument('<log>', 'the .rrlog to check')
+    .option('--from-snapshot <file>', 'check only from a snapshot written by `rrvm replay --save-snapshot` to the end')
     .option('--json', 'print the result as JSON');
-  addElfOptions(cmd).action(async (logPath: string, opts: { elf?: string; force?: boolean; json?: boolean }) => {
+  addElfOptions(cmd).action(async (logPath: string, opts: { elf?: string; force?: boolean; json?: boolean; fromSnapshot?: string }) => {
     LogReader.open(logPath).requireComplete();
     const outcome = await replayLog(logPath, { ...opts, tap: [] }, () => {});
     const summary = {

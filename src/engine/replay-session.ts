@@ -1,8 +1,9 @@
-import type { LogReader } from '../../codecs/index.js';
+import { decodeSnapshot, type LogReader, type SnapshotRecord } from '../../codecs/index.js';
 import { EventStream } from '../../streams/event-stream.js';
 import type { ElfImage } from '../machine/elf-image.js';
 import { ReplayMode } from './replay-mode.js';
 import { Session, type SessionResult } from './session.js';
+import { restoreSnapshotRecord, snapshotRecordOf } from './snapshot-file.js';
 
 /** Everything a replay is built from. */
 export interface ReplaySessionOptions {
@@ -15,6 +16,8 @@ export interface ReplaySessionOptions {
   events?: EventStream;
   onConsole: (bytes: Uint8Array, icount: number) => void;
   onProgress?: (icount: number) => void;
+  /** Start from this snapshot file's contents (`--from-snapshot`) instead of icount 0; `name` labels errors. */
+  from?: { bytes: Uint8Array; name: string };
 }
 
 /** A replay, built and ready to run. */
@@ -23,6 +26,8 @@ export interface ReplaySession {
   readonly events: EventStream;
   /** Runs it; rejects with DivergenceError when the execution disagrees with the log. */
   run(): Promise<SessionResult>;
+  /** The state where the replay stands, as a snapshot record (`--save-snapshot`). */
+  snapshot(): SnapshotRecord;
 }
 
 /** Builds a replay of `reader`'s log on a machine configured from its header. */
@@ -39,9 +44,15 @@ export function replaySession(options: ReplaySessionOptions): ReplaySession {
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.sliceIcount === undefined ? {} : { sliceIcount: options.sliceIcount }),
   });
+  if (options.from !== undefined) {
+    const { bytes, name } = options.from;
+    const record = decodeSnapshot(bytes, session.machine.saveRecords(), name);
+    restoreSnapshotRecord(record, session, mode, reader.header, name);
+  }
   return {
     session,
     events,
+    snapshot: () => snapshotRecordOf(session, mode, reader.header),
     async run() {
       try {
         return await session.run();

@@ -137,7 +137,7 @@ export class Machine {
       else pages[p] = isZero(ram.i32, p << (PAGE_SHIFT - 2)) ? null : ram.page(p).slice();
     }
     this.ramBase = { pages, epoch: ram.nextEpoch() };
-    return { state: this.saveState(), pages };
+    return { state: this.saveRecords(), pages };
   }
 
   /**
@@ -235,7 +235,8 @@ export class Machine {
     for (const device of this.timedDevices) device.update();
   }
 
-  private saveState(): StateRecord {
+  /** Every state holder's record, without RAM (what `save` puts in `state`). */
+  saveRecords(): StateRecord {
     return { cpu: this.cpu.save(), ...this.deviceState() };
   }
 
