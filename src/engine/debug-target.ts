@@ -12,7 +12,11 @@ export type StopEvent =
   | { reason: 'step' }
   /** Execution arrived at a breakpoint address (the instruction there has not run). */
   | { reason: 'breakpoint'; pc: number }
-  /** A watched location was accessed by the instruction just before the current pc. */
+  /**
+   * A watched location is accessed. gdb treats RISC-V watchpoints as non-steppable: going
+   * forwards the stop comes before the accessing instruction (gdb steps over it and compares
+   * values), going backwards just after it (gdb steps back over it).
+   */
   | { reason: 'watchpoint'; kind: WatchKind; address: number }
   /** Forward execution reached the end of the recording (the guest halted or the log ends). */
   | { reason: 'end-of-log'; message: string }

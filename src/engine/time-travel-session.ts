@@ -40,7 +40,8 @@ type RunStop =
   | { kind: 'target' }
   | { kind: 'paused' }
   | { kind: 'breakpoint' }
-  | { kind: 'watch'; watch: Watch; address: number }
+  /** `before`: stopped before the accessing instruction (read path), else just after it (write path). */
+  | { kind: 'watch'; watch: Watch; address: number; before: boolean }
   | { kind: 'end'; stop: StopReason }
   | { kind: 'divergence'; message: string };
 
@@ -219,7 +220,7 @@ export class TimeTravelSession implements DebugTarget {
       case 'watch': {
         // gdb treats RISC-V watchpoints as non-steppable: it expects the stop before the
         // access, then steps over it itself and shows the old and new value after it.
-        if (stop.watch.kind === 'write' || stop.watch.kind === 'access') this.moveTo(this.icount - 1);
+        if (!stop.before) this.moveTo(this.icount - 1);
         return { reason: 'watchpoint', kind: stop.watch.kind, address: stop.address };
       }
       case 'end':
@@ -244,8 +245,10 @@ export class TimeTravelSession implements DebugTarget {
       const hit = this.hasReadWatches() ? this.readWatchHitAtPc() : null;
       const stop = hit === null ? this.run(here, true, this.icount) : null;
       if (hit !== null || stop?.kind === 'watch') {
+        // The instruction being undone accessed a watched location: report it here, after
+        // the access, and gdb steps back over it and compares the values.
         const watch = hit ?? (stop as { watch: Watch }).watch;
-        this.moveTo(hit !== null ? here - 1 : here);
+        this.moveTo(here);
         return { reason: 'watchpoint', kind: watch.kind, address: hit !== null ? watch.address : (stop as { address: number }).address };
       }
       this.moveTo(here - 1);
@@ -278,12 +281,14 @@ export class TimeTravelSession implements DebugTarget {
         if (stop.kind === 'breakpoint' && this.icount < here) {
           last = { icount: this.icount, event: { reason: 'breakpoint', pc: this.session.machine.cpu.pc >>> 0 } };
         } else if (stop.kind === 'watch') {
-          // Read watches stop before the access; write watches just after it (gdb steps back over it).
-          last = { icount: this.icount, event: { reason: 'watchpoint', kind: stop.watch.kind, address: stop.address } };
+          // Going backwards every hit is reported just after the access (gdb steps back over
+          // it): a read watch stops before the read, so its report is one instruction later.
+          const after = stop.before ? this.icount + 1 : this.icount;
+          if (after <= here) last = { icount: after, event: { reason: 'watchpoint', kind: stop.watch.kind, address: stop.address } };
         }
         if (stop.kind !== 'breakpoint' && stop.kind !== 'watch') break;
         skipAt = this.icount;
-        if (stop.kind === 'watch' && stop.watch.kind === 'read') {
+        if (stop.kind === 'watch' && stop.before) {
           // Step past the read so the search goes on.
           this.run(this.icount + 1, false, this.icount);
         }
@@ -389,7 +394,7 @@ export class TimeTravelSession implements DebugTarget {
         const address = machine.watchHit;
         machine.watchHit = null;
         const watch = this.watches.find((w) => w.kind !== 'read' && address === w.address);
-        if (hits && watch !== undefined) return { kind: 'watch', watch, address };
+        if (hits && watch !== undefined) return { kind: 'watch', watch, address, before: false };
       }
       if (outcome !== null) return { kind: 'end', stop: outcome };
       if (machine.icount >= this.nextSnapshotIcount()) this.takeSnapshot();
@@ -407,7 +412,7 @@ export class TimeTravelSession implements DebugTarget {
       if (this.icount >= target) return { kind: 'target' };
       if (this.icount !== skipAt) {
         const hit = this.readWatchHitAtPc();
-        if (hit !== null) return { kind: 'watch', watch: hit, address: hit.address };
+        if (hit !== null) return { kind: 'watch', watch: hit, address: hit.address, before: true };
       }
       const from = this.icount;
       const stop = this.run(from + 1, true, from);
@@ -464,8 +469,10 @@ export class TimeTravelSession implements DebugTarget {
         return `${at}: ${stop.reason}`;
       case 'log-end':
         return `${at}: the log ends here (the recorder was killed?)`;
-      default:
-        return `${at}: ${stop.kind}`;
+      case 'limit':
+        return `${at}: the recording was stopped there by --max-insns`;
+      case 'idle':
+        return `${at}: the guest waited for an interrupt that could never arrive`;
     }
   }
 }
