@@ -343,7 +343,8 @@ export class TimeTravelSession implements DebugTarget {
   private restore(snapshot: Snapshot): void {
     this.session.restore(snapshot.session);
     this.mode.restore(snapshot.replay);
-    this.finished = false;
+    // A snapshot taken at the very end already applied the closing CHECKPOINT and END.
+    this.finished = this.mode.peekEvent() === undefined;
     const machine = this.session.machine;
     machine.cpu.breakpointHit = false;
     machine.watchHit = null;

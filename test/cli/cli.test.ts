@@ -29,14 +29,14 @@ describe('rrvm --help', () => {
     const r = rrvm(['--help']);
     expect(r.code, describeCli(r)).toBe(0);
     const text = r.stdout.toString();
-    for (const command of ['run', 'record', 'replay', 'verify', 'info', 'dump']) expect(text).toMatch(new RegExp(`^\\s+${command} `, 'm'));
+    for (const command of ['run', 'record', 'replay', 'verify', 'info', 'dump', 'gdb']) expect(text).toMatch(new RegExp(`^\\s+${command} `, 'm'));
   });
 
   const OPTIONS: Record<string, string[]> = {
     run: ['--memory', '--icount-shift', '--max-insns', '--idle', '--stats', '--serial-in', '--input-script'],
     record: ['--output', '--checkpoint-every', '--compress', '--max-insns', '--serial-in', '--input-script'],
-    replay: ['--elf', '--force', '--until', '--stats'],
-    verify: ['--json', '--elf', '--force'],
+    replay: ['--elf', '--force', '--until', '--stats', '--save-snapshot', '--from-snapshot'],
+    verify: ['--json', '--elf', '--force', '--from-snapshot'],
     info: ['--json'],
     dump: ['--json', '--kind', '--from', '--to'],
   };
