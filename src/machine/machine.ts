@@ -129,12 +129,13 @@ export class Machine {
   save(): SavedMachine {
     const ram = this.ram;
     const base = this.ramBase;
-    const pages: (Uint8Array | null)[] = new Array(ram.pages);
+    // Start from the previous save's page table: only pages written since then are looked at.
+    const pages: (Uint8Array | null)[] = base !== null ? base.pages.slice() : new Array<Uint8Array | null>(ram.pages).fill(null);
+    const since = base !== null ? base.epoch : 1;
+    const epochs = ram.pageEpoch;
     for (let p = 0; p < ram.pages; p++) {
-      const written = ram.pageEpoch[p]!;
-      if (written === 0) pages[p] = null;
-      else if (base !== null && written < base.epoch) pages[p] = base.pages[p]!;
-      else pages[p] = isZero(ram.i32, p << (PAGE_SHIFT - 2)) ? null : ram.page(p).slice();
+      if (epochs[p]! < since) continue;
+      pages[p] = isZero(ram.i32, p << (PAGE_SHIFT - 2)) ? null : ram.page(p).slice();
     }
     this.ramBase = { pages, epoch: ram.nextEpoch() };
     return { state: this.saveRecords(), pages };

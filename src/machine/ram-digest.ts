@@ -22,10 +22,20 @@ export interface PageChange {
   hash: [number, number];
 }
 
+/** Spreads a page's hash lane over 32 bits with its page number mixed in (murmur3's finaliser). */
+function mix(lane: number, page: number, salt: number): number {
+  let h = (lane ^ Math.imul(page + salt, 0x9e37_79b1)) | 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85eb_ca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2_ae35);
+  return (h ^ (h >>> 16)) | 0;
+}
+
 /**
  * The RAM part of a state digest, kept incrementally: a hash per 4 KiB page, recomputed only
- * for the pages written since the previous update (Ram's dirty tracking), and a digest over
- * all page hashes. The page hashes are a cache of RAM contents, never saved.
+ * for the pages written since the previous update (Ram's dirty tracking), and a digest that is
+ * the sum of every page's hash mixed with its page number, so an update adjusts it by the
+ * pages that changed and never walks all of RAM. The page hashes are a cache of RAM contents,
+ * never saved.
  */
 export class RamDigest {
   /** Two lanes per page. */
@@ -33,12 +43,20 @@ export class RamDigest {
   private lastEpoch: number;
   /** Pages whose hash changed since `changedSinceLastCheckpoint` was last called. */
   private readonly changedPages = new Set<number>();
+  /** The two digest lanes: sums (mod 2^32) of every page's mixed hash lanes. */
+  private sumA = 0;
+  private sumB = 0;
 
   constructor(private readonly ram: Ram) {
     this.pageHashes = new Uint32Array(ram.pages * 2);
     const zero = new Uint32Array(2);
     hashPage(new Int32Array(PAGE_BYTES >>> 2), 0, zero, 0);
-    for (let p = 0; p < ram.pages; p++) this.pageHashes.set(zero, p * 2);
+    for (let p = 0; p < ram.pages; p++) {
+      this.pageHashes[p * 2] = zero[0]!;
+      this.pageHashes[p * 2 + 1] = zero[1]!;
+      this.sumA = (this.sumA + mix(zero[0]!, p, 0)) | 0;
+      this.sumB = (this.sumB + mix(zero[1]!, p, 0x51ed)) | 0;
+    }
     // Every page written since the RAM was created is hashed by the first update.
     this.lastEpoch = 1;
   }
@@ -52,7 +70,11 @@ export class RamDigest {
     for (let p = 0; p < ram.pages; p++) {
       if (epochs[p]! < since) continue;
       hashPage(ram.i32, p << 10, scratch, 0);
-      if (scratch[0] === pageHashes[p * 2] && scratch[1] === pageHashes[p * 2 + 1]) continue;
+      const oldA = pageHashes[p * 2]!;
+      const oldB = pageHashes[p * 2 + 1]!;
+      if (scratch[0] === oldA && scratch[1] === oldB) continue;
+      this.sumA = (this.sumA - mix(oldA, p, 0) + mix(scratch[0]!, p, 0)) | 0;
+      this.sumB = (this.sumB - mix(oldB, p, 0x51ed) + mix(scratch[1]!, p, 0x51ed)) | 0;
       pageHashes[p * 2] = scratch[0]!;
       pageHashes[p * 2 + 1] = scratch[1]!;
       this.changedPages.add(p);
@@ -74,18 +96,10 @@ export class RamDigest {
 
   /** Digest of all of RAM as of the last update (8 bytes). */
   digest(): Uint8Array {
-    // Two multiply-xor lanes over the page hashes: one pass, no per-byte work.
-    const hashes = this.pageHashes;
-    let a = 0x811c_9dc5;
-    let b = 0x050c_5d1f;
-    for (let i = 0; i < hashes.length; i++) {
-      a = Math.imul(a ^ hashes[i]!, PRIME_A);
-      b = Math.imul((b ^ hashes[i]!) + (b << 5), PRIME_B) ^ (b >>> 13);
-    }
     const out = new Uint8Array(8);
     const view = new DataView(out.buffer);
-    view.setUint32(0, a >>> 0);
-    view.setUint32(4, b >>> 0);
+    view.setUint32(0, this.sumA >>> 0);
+    view.setUint32(4, this.sumB >>> 0);
     return out;
   }
 }
