@@ -6,7 +6,8 @@ import { LogReader, LogWriter } from '../codecs/index.js';
 import { checkpointDigest } from '../src/engine/checkpoint-digest.js';
 import { liveSession, type LiveSession } from '../src/engine/live-session.js';
 import { replaySession } from '../src/engine/replay-session.js';
-import { SerialQueue } from '../src/engine/serial-queue.js';
+import { serialFamily } from '../src/engine/families/serial.js';
+import { InputQueue } from '../src/engine/input-queue.js';
 import type { ElfImage } from '../src/machine/elf-image.js';
 import { CHECKPOINT_EVERY, config, loadImage, median, recordingHeader, round } from './bench-util.js';
 
@@ -64,15 +65,15 @@ function echoFlood(): Uint8Array {
 
 /** Runs (or records) a guest to completion in this process and times the session. */
 async function live(image: ElfImage, scenario: Scenario, logPath: string | null, keep?: (session: LiveSession) => void): Promise<Sample> {
-  const serial = new SerialQueue();
-  serial.push(scenario.input);
+  const serial = new InputQueue();
+  serial.push(serialFamily.capture(scenario.input));
   serial.close();
   const writer = logPath === null ? null : LogWriter.open(logPath, recordingHeader(scenario.elf));
   const session = liveSession({
     image,
     config,
     maxInsns: Infinity,
-    serial,
+    input: serial,
     interactive: false,
     idle: 'skip',
     record: writer === null ? null : { writer, checkpointEvery: CHECKPOINT_EVERY },

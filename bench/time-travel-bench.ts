@@ -9,7 +9,7 @@ import { decodeSnapshot, encodeSnapshot, LogReader, LogWriter } from '../codecs/
 import type { StopEvent } from '../src/engine/debug-target.js';
 import { liveSession } from '../src/engine/live-session.js';
 import { replaySession } from '../src/engine/replay-session.js';
-import { SerialQueue } from '../src/engine/serial-queue.js';
+import { InputQueue } from '../src/engine/input-queue.js';
 import { TimeTravelSession } from '../src/engine/time-travel-session.js';
 import { CHECKPOINT_EVERY, config, loadImage, median, recordingHeader, round, seededRandom } from './bench-util.js';
 import { elfSymbols, symbolAddress } from './elf-symbols.js';
@@ -77,13 +77,13 @@ export async function timeTravelBench(workDir: string): Promise<TimeTravelSummar
 
   // 1. Record once, in this process (as `rrvm record`, default checkpoint interval).
   const header = { ...recordingHeader(ELF), elfSha256: createHash('sha256').update(elfBytes).digest('hex') };
-  const serial = new SerialQueue();
+  const serial = new InputQueue();
   serial.close();
   const live = liveSession({
     image,
     config,
     maxInsns: Infinity,
-    serial,
+    input: serial,
     interactive: false,
     idle: 'skip',
     record: { writer: LogWriter.open(logPath, header), checkpointEvery: CHECKPOINT_EVERY },

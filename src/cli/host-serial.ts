@@ -4,7 +4,8 @@ import { inputScript$, parseInputScript } from '../../streams/sources/input-scri
 import { serialFile$ } from '../../streams/sources/serial-file.js';
 import { serialIn$ } from '../../streams/sources/serial-in.js';
 import { RrvmError } from '../core/rrvm-error.js';
-import { SerialQueue } from '../engine/serial-queue.js';
+import { serialFamily } from '../engine/families/serial.js';
+import { InputQueue } from '../engine/input-queue.js';
 import { readInputFile } from './load-guest.js';
 
 const CTRL_A = 0x01;
@@ -17,7 +18,8 @@ export interface SerialInputOptions {
 
 /** The host serial input of a live session. */
 export interface HostSerial {
-  queue: SerialQueue;
+  /** The session's input queue, fed with the serial source tagged by its family. */
+  queue: InputQueue;
   /** stdin is a terminal in raw mode. */
   interactive: boolean;
   /** A read error of the source, if it failed (reported after the run). */
@@ -46,7 +48,7 @@ function terminalEscapes(onQuit: (reason: string) => void): (source: Observable<
   });
 }
 
-/** Opens the serial input source named by the options and feeds it into a SerialQueue. */
+/** Opens the serial input source named by the options and feeds it, tagged, into an InputQueue. */
 export function hostSerial(options: SerialInputOptions, onQuit: (reason: string) => void): HostSerial {
   const stdin = process.stdin;
   let source: Observable<Uint8Array>;
@@ -71,10 +73,10 @@ export function hostSerial(options: SerialInputOptions, onQuit: (reason: string)
   } else {
     source = serialIn$(stdin);
   }
-  const queue = new SerialQueue();
+  const queue = new InputQueue();
   let failure: Error | null = null;
-  const subscription: Subscription = source.subscribe({
-    next: (bytes) => queue.push(bytes),
+  const subscription: Subscription = source.pipe(map((bytes) => serialFamily.capture(bytes))).subscribe({
+    next: (input) => queue.push(input),
     complete: () => queue.close(),
     error: (err: Error) => {
       failure = err;

@@ -4,6 +4,7 @@ import { Subject } from 'rxjs';
 import { LogWriter, type LogCompression } from '../../codecs/index.js';
 import { EventStream } from '../../streams/event-stream.js';
 import { attachTaps } from '../../streams/taps/attach-taps.js';
+import { headerDevices } from '../engine/families/registry.js';
 import { liveSession, type LiveSession } from '../engine/live-session.js';
 import type { SessionResult } from '../engine/session.js';
 import { describeStop } from './exit-status.js';
@@ -57,14 +58,14 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
             elfSha256: createHash('sha256').update(bytes).digest('hex'),
             elfPath: resolve(elfPath),
             disks: [],
-            devices: [{ kind: 'uart16550', port: 0 }, { kind: 'goldfish-rtc' }],
+            devices: headerDevices(),
           });
     const attached = attachTaps(taps, { mode: record === null ? 'run' : 'record', events$: events.events$, console$ });
     live = liveSession({
       image,
       config: { ramBytes: options.memory, icountShift: options.icountShift },
       maxInsns: options.maxInsns ?? Infinity,
-      serial: serial.queue,
+      input: serial.queue,
       interactive: serial.interactive,
       idle: options.idle,
       record: writer === null || record === null ? null : { writer, checkpointEvery: record.checkpointEvery },

@@ -1,4 +1,5 @@
-import { hex } from '../machine/running-hash.js';
+import { describePayload } from './families/describe-payload.js';
+import { familyOf } from './families/registry.js';
 import type { RrEvent } from '../core/event.js';
 import { RrvmError } from '../core/rrvm-error.js';
 
@@ -14,22 +15,11 @@ export interface DivergenceReport {
   recent: RrEvent[];
 }
 
-/** One event as a short line for reports and `rrvm dump`. */
+/** One event as a short line for reports and `rrvm dump`: its family's dump line, or the fields of an engine event. */
 export function describeEvent(e: RrEvent): string {
   const { kind, icount, seq, ...payload } = e;
-  const fields = Object.entries(payload).map(([k, v]) => `${k}=${formatValue(v)}`);
-  return `${kind} @${icount} #${seq}${fields.length > 0 ? ' ' + fields.join(' ') : ''}`;
-}
-
-function formatValue(v: unknown): string {
-  if (v instanceof Uint8Array) {
-    const text = hex(v);
-    const printable = [...v].every((b) => b >= 0x20 && b < 0x7f);
-    return printable && v.length > 0 ? JSON.stringify(Buffer.from(v).toString('latin1')) : text.length > 64 ? `${text.slice(0, 64)}…(${v.length} bytes)` : text || '""';
-  }
-  // Clock values exceed 2^53: print the exact integer the double holds, not its shortest form.
-  if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) return BigInt(v).toString();
-  return typeof v === 'string' ? JSON.stringify(v) : String(v);
+  const text = (familyOf(kind)?.describe ?? describePayload)(payload as never);
+  return `${kind} @${icount} #${seq}${text.length > 0 ? ' ' + text : ''}`;
 }
 
 /**

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import type { EventStream } from '../../streams/event-stream.js';
-import type { ClockKind } from '../core/clock-kind.js';
+import type { UnstampedEvent } from '../core/event.js';
 import type { HostPorts } from '../machine/host-ports.js';
 import { checkpointDigest } from './checkpoint-digest.js';
-import { hostClockNs } from './host-clock.js';
-import type { SerialQueue } from './serial-queue.js';
+import { IDLE_FAMILY, PULL_FAMILIES } from './families/registry.js';
+import type { InputQueue } from './input-queue.js';
 import type { SessionContext, SessionMode } from './session-mode.js';
 import { shutdownText, type StopReason } from '../core/stop-reason.js';
 
@@ -27,28 +27,32 @@ export interface LiveModeOptions {
  * that stream; a plain run has only taps (or nobody) listening.
  */
 export class LiveMode implements SessionMode {
-  readonly ports: HostPorts = { clock: (kind) => this.readClock(kind) };
+  readonly ports: HostPorts;
   readonly interactive: boolean;
   private context!: SessionContext;
   private shutdownReason: string | null = null;
   private lastCheckpointIcount = 0;
 
   constructor(
-    private readonly serialIn: SerialQueue,
+    private readonly input: InputQueue,
     private readonly events: EventStream,
     private readonly options: LiveModeOptions,
   ) {
     this.interactive = options.interactive;
+    // Every pull port asks the host, then records the request and its answer.
+    const ports: Record<string, (...args: unknown[]) => unknown> = {};
+    for (const family of PULL_FAMILIES) {
+      ports[family.port] = (...args: unknown[]) => {
+        const value = family.host(...args);
+        this.events.emit(family.record(args, value), this.context.machine.icount);
+        return value;
+      };
+    }
+    this.ports = ports as unknown as HostPorts;
   }
 
   attach(context: SessionContext): void {
     this.context = context;
-  }
-
-  private readClock(kind: ClockKind): number {
-    const value = hostClockNs();
-    this.events.emit({ kind: 'CLOCK', clock: kind, value }, this.context.machine.icount);
-    return value;
   }
 
   limitFor(icount: number): number {
@@ -58,9 +62,10 @@ export class LiveMode implements SessionMode {
 
   checkpoint(): void {
     const { machine, output } = this.context;
-    if (this.serialIn.pending) {
-      const bytes = this.serialIn.deliver((chunk) => machine.deliverSerial(chunk));
-      if (bytes !== null) this.events.emit({ kind: 'CHAR_READ', port: 0, bytes }, machine.icount);
+    if (this.input.pending) {
+      for (const { family, payload } of this.input.deliver(machine)) {
+        this.events.emit({ kind: family.kind, ...payload } as UnstampedEvent, machine.icount);
+      }
     }
     const every = this.options.checkpointEvery;
     const icount = machine.icount;
@@ -75,7 +80,7 @@ export class LiveMode implements SessionMode {
     const untilDeadlineNs = machine.nsUntilDeadline();
     // Input still queued did not fit the UART at the checkpoint just before: only new input
     // (stdin still open) or a timer can wake the guest.
-    if (untilDeadlineNs === Infinity && this.serialIn.closed) return null;
+    if (untilDeadlineNs === Infinity && this.input.closed) return null;
     let ns: number;
     if (this.options.idle === 'skip' && untilDeadlineNs !== Infinity) {
       ns = untilDeadlineNs;
@@ -83,19 +88,21 @@ export class LiveMode implements SessionMode {
       // Wait in real time for the deadline or for host input, whichever comes first.
       const start = performance.now();
       const waits: Promise<unknown>[] = [];
-      if (!this.serialIn.closed) waits.push(this.serialIn.whenChanged());
+      if (!this.input.closed) waits.push(this.input.whenChanged());
       if (untilDeadlineNs !== Infinity) waits.push(sleep(untilDeadlineNs / 1e6));
       await Promise.race(waits);
       ns = Math.min(Math.round((performance.now() - start) * 1e6), untilDeadlineNs);
     }
-    if (ns > 0) this.events.emit({ kind: 'WARP', ns }, machine.icount);
+    // The skipped time is applied by the session (it warps the machine) and recorded here.
+    const skipped = IDLE_FAMILY.capture(ns);
+    if (skipped !== null) this.events.emit({ kind: IDLE_FAMILY.kind, ...skipped.payload } as UnstampedEvent, machine.icount);
     return ns;
   }
 
   /** Asks the session to end at the next checkpoint. */
   requestShutdown(reason: string): void {
     this.shutdownReason ??= reason;
-    this.serialIn.close();
+    this.input.close();
   }
 
   shutdownRequested(): StopReason | null {

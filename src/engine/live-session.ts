@@ -5,7 +5,7 @@ import { recordSink, type RecordSinkWriter } from '../../streams/record-sink.js'
 import type { ElfImage } from '../machine/elf-image.js';
 import type { MachineConfig } from '../machine/machine.js';
 import { LiveMode, type IdlePolicy } from './live-mode.js';
-import type { SerialQueue } from './serial-queue.js';
+import type { InputQueue } from './input-queue.js';
 import { Session, type SessionResult } from './session.js';
 
 /** Everything a `run` or `record` session is built from. */
@@ -15,7 +15,8 @@ export interface LiveSessionOptions {
   /** Stop after this many instructions (Infinity for no bound). */
   maxInsns: number;
   sliceIcount?: number;
-  serial: SerialQueue;
+  /** Host input of every push family, merged (the CLI feeds it from the sources). */
+  input: InputQueue;
   interactive: boolean;
   idle: IdlePolicy;
   /** Where to record, or null for a plain run. */
@@ -41,7 +42,7 @@ export interface LiveSession {
 export function liveSession(options: LiveSessionOptions): LiveSession {
   const events = options.events ?? new EventStream();
   const footer = options.record === null ? null : lastValueFrom(events.events$.pipe(recordSink(options.record.writer)));
-  const mode = new LiveMode(options.serial, events, {
+  const mode = new LiveMode(options.input, events, {
     idle: options.idle,
     interactive: options.interactive,
     checkpointEvery: options.record?.checkpointEvery ?? Infinity,

@@ -1,6 +1,7 @@
 import type { EventStream } from '../../streams/event-stream.js';
-import type { ClockKind } from '../core/clock-kind.js';
 import type { HostPorts } from '../machine/host-ports.js';
+import type { AnyPullFamily } from './families/event-family.js';
+import { pushFamilyOf, PULL_FAMILIES } from './families/registry.js';
 import { checkpointMismatch } from './checkpoint-digest.js';
 import { DivergenceError, describeEvent } from './divergence.js';
 import type { CheckpointEvent, RrEvent } from '../core/event.js';
@@ -9,7 +10,8 @@ import type { SessionContext, SessionMode } from './session-mode.js';
 import { stopFromShutdown, type StopReason } from '../core/stop-reason.js';
 
 /** Pull events are answered when the guest asks; all others are applied at checkpoints. */
-const isPull = (e: RrEvent): boolean => e.kind === 'CLOCK' || e.kind === 'RANDOM';
+const PULL_KINDS = new Set(PULL_FAMILIES.map((f) => f.kind));
+const isPull = (e: RrEvent): boolean => PULL_KINDS.has(e.kind);
 /** How far `limitFor` looks past pull events for the next push event. */
 const LOOKAHEAD = 1024;
 /** How many applied events a divergence report lists. */
@@ -35,7 +37,7 @@ export interface ReplayEnd {
  * The host is never touched.
  */
 export class ReplayMode implements SessionMode {
-  readonly ports: HostPorts = { clock: (kind) => this.pullClock(kind) };
+  readonly ports: HostPorts;
   readonly interactive = false;
   private context!: SessionContext;
   private ahead: EventLookahead;
@@ -60,6 +62,10 @@ export class ReplayMode implements SessionMode {
     private readonly end: ReplayEnd,
   ) {
     this.ahead = new EventLookahead(openLog(0));
+    // Every pull port is answered from the log; the request must match the recorded one.
+    const ports: Record<string, (...args: unknown[]) => unknown> = {};
+    for (const family of PULL_FAMILIES) ports[family.port] = (...args: unknown[]) => this.pull(family, args);
+    this.ports = ports as unknown as HostPorts;
   }
 
   /** The replay's own state: the position in the log (the seq of the next event) and a stop already applied. */
@@ -107,14 +113,13 @@ export class ReplayMode implements SessionMode {
     throw new DivergenceError({ icount: machine.icount, pc: machine.cpu.pc, expected: what, actual, recent });
   }
 
-  private pullClock(kind: ClockKind): number {
+  private pull(family: AnyPullFamily, args: unknown[]): unknown {
     const icount = this.context.machine.icount;
     const e = this.ahead.peek();
-    if (e === undefined || e.kind !== 'CLOCK' || e.icount !== icount || e.clock !== kind) {
-      this.diverge(e, `the guest read the ${kind} clock at icount ${icount}`);
-    }
-    this.apply(e);
-    return e.value;
+    const answer = e !== undefined && e.kind === family.kind && e.icount === icount ? family.answer(e, args) : null;
+    if (answer === null) this.diverge(e, `the guest ${family.request(args)} at icount ${icount}`);
+    this.apply(e!);
+    return answer;
   }
 
   limitFor(icount: number): number {
@@ -148,14 +153,6 @@ export class ReplayMode implements SessionMode {
         return;
       }
       switch (e.kind) {
-        case 'CHAR_READ': {
-          const taken = machine.deliverSerial(e.bytes);
-          if (taken !== e.bytes.length) this.diverge(e, `the UART accepted ${taken} of ${e.bytes.length} bytes`);
-          break;
-        }
-        case 'WARP':
-          machine.warp(e.ns);
-          break;
         case 'CHECKPOINT':
           this.verify(e);
           break;
@@ -167,8 +164,13 @@ export class ReplayMode implements SessionMode {
           break;
         case 'END':
           return this.diverge(e, 'the guest is still running (the recording ended here)');
-        default:
-          return this.diverge(e, `this machine has no device for ${e.kind} events`);
+        default: {
+          const family = pushFamilyOf(e.kind);
+          if (family === undefined) return this.diverge(e, `this machine has no device for ${e.kind} events`);
+          // The event itself serves as its payload (the extra kind and stamp fields are ignored).
+          const taken = family.apply(machine, e as never);
+          if (taken === null || family.rest(e as never, taken) !== null) this.diverge(e, family.shortfall(e as never, taken));
+        }
       }
       this.apply(e);
     }

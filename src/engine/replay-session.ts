@@ -1,6 +1,7 @@
 import { decodeSnapshot, type LogReader, type SnapshotRecord } from '../../codecs/index.js';
 import { EventStream } from '../../streams/event-stream.js';
 import type { ElfImage } from '../machine/elf-image.js';
+import { replayMachineConfig } from './replay-config.js';
 import { ReplayMode } from './replay-mode.js';
 import { Session, type SessionResult } from './session.js';
 import { restoreSnapshotRecord, snapshotRecordOf } from './snapshot-file.js';
@@ -38,7 +39,7 @@ export function replaySession(options: ReplaySessionOptions): ReplaySession {
     reader.footer !== null ? { icount: reader.footer.endIcount, complete: true } : { icount: reader.truncatedAt?.icount ?? 0, complete: false };
   const mode = new ReplayMode((seq) => reader.eventChunksFromSeq(seq), events, end);
   const session = new Session(options.image, mode, {
-    config: { ramBytes: reader.header.ramBytes, icountShift: reader.header.icountShift },
+    config: replayMachineConfig(reader.header, reader.name),
     maxInsns: options.maxInsns,
     onConsole: options.onConsole,
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),

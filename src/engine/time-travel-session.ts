@@ -9,6 +9,7 @@ import { MemoryMap } from '../machine/memory-map.js';
 import type { DebugTarget, ResumeAction, StopEvent, WatchKind } from './debug-target.js';
 import { DivergenceError } from './divergence.js';
 import { memoryAccessAt } from './memory-access.js';
+import { replayMachineConfig } from './replay-config.js';
 import { ReplayMode } from './replay-mode.js';
 import { Session, SLICE_ICOUNT } from './session.js';
 import type { Snapshot } from './snapshot.js';
@@ -80,7 +81,7 @@ export class TimeTravelSession implements DebugTarget {
     const end = { icount: this.endIcount, complete: reader.footer !== null };
     this.mode = new ReplayMode((seq) => reader.eventChunksFromSeq(seq), events, end);
     this.session = new Session(options.image, this.mode, {
-      config: { ramBytes: reader.header.ramBytes, icountShift: reader.header.icountShift },
+      config: replayMachineConfig(reader.header, reader.name),
       maxInsns: Infinity,
       onConsole: (bytes) => options.onConsole(bytes),
     });

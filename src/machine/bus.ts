@@ -16,8 +16,8 @@ interface Mapping {
 export class Bus {
   /** Set by `read`/`write` when the address maps to nothing; the caller clears it. */
   faulted = false;
-  /** Called after every MMIO store, with the device written. */
-  onMmioWrite: (device: MmioDevice) => void = () => {};
+  /** Called after every MMIO store. */
+  onMmioWrite: () => void = () => {};
   private readonly mappings: Mapping[] = [];
 
   constructor(readonly ram: Ram) {}
@@ -49,7 +49,7 @@ export class Bus {
       return;
     }
     m.device.write((addr >>> 0) - m.base, size, value);
-    this.onMmioWrite(m.device);
+    this.onMmioWrite();
   }
 
   /** The device of an MMIO access that lies wholly inside one mapping and is naturally aligned. */

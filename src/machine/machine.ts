@@ -85,21 +85,22 @@ export class Machine {
     const halt = (reason: HaltReason): void => this.halt(reason);
     this.cpu = new Cpu(this.ram, this.bus, this.clock, halt);
     this.plic = new Plic(this.cpu);
-    this.clint = new Clint(this.clock, this.cpu);
+    const endSlice = (): void => this.cpu.endSlice();
+    this.clint = new Clint(this.clock, this.cpu, endSlice);
     this.uart = new Uart16550(this.plic, Irq.UART0);
-    this.rtc = new GoldfishRtc(ports, this.clock, this.plic, Irq.RTC);
+    this.rtc = new GoldfishRtc(ports, this.clock, this.plic, Irq.RTC, endSlice);
     this.timedDevices = [this.clint, this.rtc];
     this.bus.map(MemoryMap.TEST_FINISHER, MmioSize.TEST_FINISHER, new TestFinisher(halt));
     this.bus.map(MemoryMap.RTC, MmioSize.RTC, this.rtc);
     this.bus.map(MemoryMap.CLINT, MmioSize.CLINT, this.clint);
     this.bus.map(MemoryMap.PLIC, MmioSize.PLIC, this.plic);
     this.bus.map(MemoryMap.UART0, MmioSize.UART0, this.uart);
-    // A store that moves a device deadline or makes an interrupt pending ends the slice, so the
-    // engine recomputes deadlines and the hart takes the interrupt before its next instruction.
-    // Other stores (console output, most of them) run on.
-    this.bus.onMmioWrite = (device) => {
+    // A store that makes an interrupt pending ends the slice, so the hart takes it before its
+    // next instruction; devices whose writes move a deadline ask for the end themselves
+    // (EndSlice). Other stores (console output, most of them) run on.
+    this.bus.onMmioWrite = () => {
       const cpu = this.cpu;
-      if ((cpu.mip & cpu.mie) !== 0 || device === this.clint || device === this.rtc) cpu.endSlice();
+      if ((cpu.mip & cpu.mie) !== 0) cpu.endSlice();
     };
     this.ram.onFlaggedStore = (offset, size) => this.onFlaggedStore(offset, size);
     this.ramDigest = new RamDigest(this.ram);

@@ -1,3 +1,9 @@
+/**
+ * How a device asks for the current slice to end after the instruction being executed: a
+ * write that moves its deadline must, so the engine recomputes deadlines before running on.
+ */
+export type EndSlice = () => void;
+
 /** Access width of a load or store, in bytes. */
 export type AccessSize = 1 | 2 | 4;
 

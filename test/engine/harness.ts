@@ -17,7 +17,8 @@ import type { RrEvent } from '../../src/core/event.js';
 import type { IdlePolicy } from '../../src/engine/live-mode.js';
 import { liveSession } from '../../src/engine/live-session.js';
 import { ReplayMode } from '../../src/engine/replay-mode.js';
-import { SerialQueue } from '../../src/engine/serial-queue.js';
+import { serialFamily } from '../../src/engine/families/serial.js';
+import { InputQueue } from '../../src/engine/input-queue.js';
 import { Session } from '../../src/engine/session.js';
 import type { SessionContext, SessionMode } from '../../src/engine/session-mode.js';
 import type { StopReason } from '../../src/core/stop-reason.js';
@@ -116,18 +117,18 @@ export async function recordGuest(options: RecordOptions): Promise<Recording> {
     },
     options.writer,
   );
-  const queue = new SerialQueue();
+  const queue = new InputQueue();
   const input = options.input ?? { kind: 'none' };
   let script: { unsubscribe(): void } | undefined;
   if (input.kind === 'none') queue.close();
   else if (input.kind === 'all') {
-    queue.push(input.bytes);
+    queue.push(serialFamily.capture(input.bytes));
     queue.close();
   } else {
     // The same player as `--input-script`: cumulative delays on the async scheduler.
     const lines: ScriptLine[] = input.steps.map((s, i) => ({ line: i + 1, afterMs: s.delayMs, serial: s.bytes }));
     script = inputScript$(lines).subscribe({
-      next: ({ serial }) => queue.push(serial),
+      next: ({ serial }) => queue.push(serialFamily.capture(serial)),
       complete: () => queue.close(),
     });
   }
@@ -138,7 +139,7 @@ export async function recordGuest(options: RecordOptions): Promise<Recording> {
     config: { ramBytes, icountShift },
     maxInsns: options.maxInsns ?? Infinity,
     ...(options.sliceIcount === undefined ? {} : { sliceIcount: options.sliceIcount }),
-    serial: queue,
+    input: queue,
     interactive: false,
     idle: options.idle ?? 'skip',
     record: { writer, checkpointEvery },

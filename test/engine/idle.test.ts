@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { liveSession } from '../../src/engine/live-session.js';
-import { SerialQueue } from '../../src/engine/serial-queue.js';
+import { serialFamily } from '../../src/engine/families/serial.js';
+import { InputQueue } from '../../src/engine/input-queue.js';
 import * as A from '../machine/cpu/asm.js';
 
 /** A guest that enables no interrupt and sleeps forever: `wfi; j wfi`. */
 const sleeper = { entry: 0x8000_0000, segments: [{ address: 0x8000_0000, data: A.assemble([A.wfi(), A.jal(0, -4)]) }] };
 
-async function runSleeper(serial: SerialQueue, idle: 'skip' | 'realtime') {
+async function runSleeper(serial: InputQueue, idle: 'skip' | 'realtime') {
   const session = liveSession({
     image: sleeper,
     config: { ramBytes: 1 << 20, icountShift: 3 },
     maxInsns: 1_000_000,
-    serial,
+    input: serial,
     interactive: false,
     idle,
     record: null,
@@ -23,8 +24,8 @@ async function runSleeper(serial: SerialQueue, idle: 'skip' | 'realtime') {
 describe('a guest idling with nothing that can wake it', () => {
   for (const idle of ['skip', 'realtime'] as const) {
     it(`stops with "idle" (--idle ${idle}) even while input it never reads is still queued`, async () => {
-      const serial = new SerialQueue();
-      serial.push(new TextEncoder().encode('more than the UART holds'));
+      const serial = new InputQueue();
+      serial.push(serialFamily.capture(new TextEncoder().encode('more than the UART holds')));
       serial.close();
       const result = await runSleeper(serial, idle);
       expect(result.stop).toEqual({ kind: 'idle' });
@@ -33,13 +34,13 @@ describe('a guest idling with nothing that can wake it', () => {
   }
 
   it('waits for new input while stdin is open, then stops once it closes', async () => {
-    const serial = new SerialQueue();
+    const serial = new InputQueue();
     const done = runSleeper(serial, 'skip');
     let settled = false;
     void done.then(() => (settled = true));
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(settled).toBe(false);
-    serial.push(new TextEncoder().encode('x'));
+    serial.push(serialFamily.capture(new TextEncoder().encode('x')));
     serial.close();
     expect((await done).stop).toEqual({ kind: 'idle' });
   });
@@ -67,7 +68,7 @@ describe('a guest that sleeps on the timer all the time', () => {
       config: { ramBytes: 1 << 20, icountShift: 3 },
       // A bound, so that a regression fails this test instead of hanging it.
       maxInsns: 5_000_000,
-      serial: new SerialQueue(),
+      input: new InputQueue(),
       interactive: false,
       idle: 'skip',
       record: null,

@@ -1,5 +1,5 @@
 import { MipBit, type InterruptPins } from '../interrupt-pins.js';
-import type { AccessSize, MmioDevice } from '../mmio-device.js';
+import type { AccessSize, EndSlice, MmioDevice } from '../mmio-device.js';
 import type { TimedDevice } from '../timed-device.js';
 import type { VirtualClock } from '../virtual-clock.js';
 import type { StateRecord } from '../state.js';
@@ -38,6 +38,8 @@ export class Clint implements MmioDevice, TimedDevice {
   constructor(
     private readonly clock: VirtualClock,
     private readonly pins: InterruptPins,
+    /** Called after every write: msip and mtimecmp change interrupt lines and deadlines. */
+    private readonly endSlice: EndSlice = () => {},
   ) {}
 
   read(offset: number, size: AccessSize): number {
@@ -47,6 +49,7 @@ export class Clint implements MmioDevice, TimedDevice {
   }
 
   write(offset: number, size: AccessSize, value: number): void {
+    this.endSlice();
     const aligned = offset & ~3;
     let word = value >>> 0;
     if (size !== 4) {

@@ -1,6 +1,6 @@
 import type { HostPorts } from '../host-ports.js';
 import type { IrqSink } from '../irq-sink.js';
-import type { AccessSize, MmioDevice } from '../mmio-device.js';
+import type { AccessSize, EndSlice, MmioDevice } from '../mmio-device.js';
 import type { TimedDevice } from '../timed-device.js';
 import type { VirtualClock } from '../virtual-clock.js';
 import type { StateRecord } from '../state.js';
@@ -52,6 +52,8 @@ export class GoldfishRtc implements MmioDevice, TimedDevice {
     private readonly clock: VirtualClock,
     private readonly irq: IrqSink,
     private readonly irqNumber: number,
+    /** Called after every write: the alarm registers move the deadline. */
+    private readonly endSlice: EndSlice = () => {},
   ) {}
 
   read(offset: number, _size: AccessSize): number {
@@ -78,6 +80,7 @@ export class GoldfishRtc implements MmioDevice, TimedDevice {
   }
 
   write(offset: number, _size: AccessSize, value: number): void {
+    this.endSlice();
     const v = value >>> 0;
     switch (offset) {
       case GoldfishRtcReg.TIME_LOW: {
