@@ -16,6 +16,8 @@ export class SnapshotStore {
   /** References to each page array held by the snapshots. */
   private readonly pageRefs = new Map<Uint8Array, number>();
   private bytes = 0;
+  /** The snapshot added last: never evicted by its own addition. */
+  private newest: Snapshot | null = null;
 
   constructor(
     /** The memory cap in bytes. */
@@ -42,6 +44,7 @@ export class SnapshotStore {
     const at = this.indexAfter(snapshot.icount);
     if (at > 0 && this.snapshots[at - 1]!.icount === snapshot.icount) this.removeAt(at - 1);
     this.snapshots.splice(this.indexAfter(snapshot.icount), 0, snapshot);
+    this.newest = snapshot;
     this.bytes += FIXED_BYTES + FIXED_BYTES_PER_PAGE_SLOT * snapshot.session.machine.pages.length;
     for (const page of snapshot.session.machine.pages) {
       if (page === null) continue;
@@ -49,7 +52,8 @@ export class SnapshotStore {
       if (refs === 0) this.bytes += PAGE_BYTES;
       this.pageRefs.set(page, refs + 1);
     }
-    while (this.bytes > this.capBytes && this.snapshots.length > 2) this.evictOne();
+    // The snapshot just taken stays: the run that took it goes on from it.
+    while (this.bytes > this.capBytes && this.evictOne());
   }
 
   /** The latest snapshot at or before `icount`, or undefined. */
@@ -75,11 +79,13 @@ export class SnapshotStore {
     return lo;
   }
 
-  private evictOne(): void {
-    // Candidates: every snapshot but the first; the last one's gap is to the present.
+  /** Evicts one snapshot if any may go; false when none may. */
+  private evictOne(): boolean {
+    // Candidates: every snapshot but the first, the last and the newest.
     let best = -1;
     let bestGap = Infinity;
     for (let i = 1; i < this.snapshots.length - 1; i++) {
+      if (this.snapshots[i] === this.newest) continue;
       const gap = this.snapshots[i + 1]!.icount - this.snapshots[i - 1]!.icount;
       if (gap < bestGap) {
         bestGap = gap;
@@ -87,6 +93,7 @@ export class SnapshotStore {
       }
     }
     if (best > 0) this.removeAt(best);
+    return best > 0;
   }
 
   private removeAt(index: number): void {

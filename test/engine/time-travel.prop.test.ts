@@ -177,13 +177,11 @@ describe('the snapshot store', () => {
     expect(tt.snapshots.count).toBeLessThan(Math.floor(bench.icount / (1 << 20)));
   });
 
-  // BUG (reported): once the cap has thinned the snapshots out, a seek backwards into a gap
-  // spins forever. The run stops at the next snapshot point (last snapshot before it +
-  // snapshotEvery), takes a snapshot there, the store evicts that very snapshot (it leaves the
-  // smallest gap), so the next snapshot point is again the current icount: the run's limit is
-  // its own position and it never moves. Repro: cpu-bench recorded with maxInsns 20M,
-  // snapshotEvery 2^20, snapshotMemBytes 3 MiB: seek(20M), then seek(9_500_000) never returns.
-  it.fails('stays under its memory cap while seeking around a long cpu-bench replay in random order', async () => {
+  // Regression: once the cap had thinned the snapshots out, a seek backwards into a gap spun
+  // forever (the store evicted the snapshot the run had just taken, so the next snapshot point
+  // was the run's own position). Repro: cpu-bench recorded with maxInsns 20M, snapshotEvery
+  // 2^20, snapshotMemBytes 3 MiB: seek(20M), then seek(9_500_000).
+  it('stays under its memory cap while seeking around a long cpu-bench replay in random order', async () => {
     const { tt, digest } = travel(bench, { snapshotEvery: 1 << 20, snapshotMemBytes: cap });
     failOnSnapshotSpin(tt);
     const targets = fc.sample(fc.integer({ min: 0, max: bench.icount }), { numRuns: 12, seed: 20_000 });
