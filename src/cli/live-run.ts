@@ -11,7 +11,7 @@ import { describeStop } from './exit-status.js';
 import { hostSerial, type SerialInputOptions } from './host-serial.js';
 import { checkLogTarget } from './check-log-target.js';
 import { loadGuest } from './load-guest.js';
-import type { MachineOptions } from './machine-options.js';
+import { machineConfigOf, type MachineOptions } from './machine-options.js';
 import { RRVM_VERSION } from './version.js';
 import { printStats, reportStop } from './report.js';
 import { writeOut } from './stdout.js';
@@ -35,6 +35,7 @@ export interface RecordTarget {
  */
 export async function liveRun(elfPath: string, options: LiveOptions, record: RecordTarget | null): Promise<number> {
   const { bytes, image } = loadGuest(elfPath, options.memory);
+  const config = machineConfigOf(options);
   if (record !== null) checkLogTarget(record.path, elfPath);
   const taps = await loadTaps(options.tap);
   // Serial input first: a missing --serial-in file or a bad script fails before any file is written.
@@ -58,12 +59,12 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
             elfSha256: createHash('sha256').update(bytes).digest('hex'),
             elfPath: resolve(elfPath),
             disks: [],
-            devices: headerDevices(),
+            devices: headerDevices(config),
           });
     const attached = attachTaps(taps, { mode: record === null ? 'run' : 'record', events$: events.events$, console$ });
     live = liveSession({
       image,
-      config: { ramBytes: options.memory, icountShift: options.icountShift },
+      config,
       maxInsns: options.maxInsns ?? Infinity,
       input: serial.queue,
       interactive: serial.interactive,

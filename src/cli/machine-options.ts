@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { DEFAULT_RAM_BYTES } from '../machine/memory-map.js';
 import type { IdlePolicy } from '../engine/live-mode.js';
+import type { MachineConfig } from '../machine/machine.js';
 import { parseCount, parseIntInRange, parseMemorySize } from './parse-options.js';
 
 /** Options shared by the commands that build a machine (`run`, `record`). */
@@ -10,6 +11,13 @@ export interface MachineOptions {
   maxInsns?: number;
   idle: IdlePolicy;
   stats?: boolean;
+  /** Attach a virtio-rng device (entropy from the host, recorded as RANDOM events). */
+  rng?: boolean;
+}
+
+/** The machine configuration the options ask for. */
+export function machineConfigOf(options: MachineOptions): MachineConfig {
+  return { ramBytes: options.memory, icountShift: options.icountShift, virtio: options.rng === true ? [{ kind: 'virtio-rng' }] : [] };
 }
 
 /** Adds the machine options to a command. */
@@ -23,5 +31,6 @@ export function addMachineOptions(cmd: Command): Command {
         .choices(['skip', 'realtime'])
         .default('skip'),
     )
+    .option('--rng', 'attach a virtio-rng device (virtio-mmio slot 7, irq 8): host entropy, recorded as RANDOM events')
     .option('--stats', 'print instructions executed and MIPS on stderr at the end');
 }

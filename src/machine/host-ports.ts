@@ -10,4 +10,6 @@ export interface HostPorts {
    * magnitudes it is rounded to a multiple of 256 ns, which is fine for an RTC).
    */
   clock(kind: ClockKind): number;
+  /** Pull: `n` bytes of host entropy for virtio-rng. */
+  random(n: number): Uint8Array;
 }

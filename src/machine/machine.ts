@@ -15,6 +15,13 @@ import { RunningHash } from './running-hash.js';
 import { hashState, type StateRecord, type StateValue } from './state.js';
 import type { TimedDevice } from './timed-device.js';
 import { VirtualClock } from './virtual-clock.js';
+import { RamDma } from './ram-dma.js';
+import { VirtioMmio } from './devices/virtio/virtio-mmio.js';
+import { VirtioRng } from './devices/virtio/virtio-rng.js';
+import type { VirtioDevice } from './devices/virtio/virtio-device.js';
+
+/** A virtio device on the board's virtio-mmio slots. */
+export type VirtioSpec = { kind: 'virtio-rng' };
 
 /** What a machine is built from; everything the log header must pin to replay it. */
 export interface MachineConfig {
@@ -22,7 +29,12 @@ export interface MachineConfig {
   ramBytes: number;
   /** Virtual ns per instruction = 2^icountShift. */
   icountShift: number;
+  /** virtio devices in command-line order: the first takes the highest slot, as in QEMU. */
+  virtio?: readonly VirtioSpec[];
 }
+
+/** Number of virtio-mmio slots on `virt`. */
+const VIRTIO_SLOTS = 8;
 
 /** A whole machine's state, as `Machine.save` returns it. Treat it as immutable. */
 export interface SavedMachine {
@@ -62,6 +74,8 @@ export class Machine {
   readonly clint: Clint;
   readonly plic: Plic;
   readonly rtc: GoldfishRtc;
+  /** The eight virtio-mmio slots, by slot number (empty ones answer like QEMU's). */
+  readonly virtio: VirtioMmio[] = [];
   /** Why the machine stopped for good, or null while it runs. */
   halted: HaltReason | null = null;
   /** Address of the write watchpoint the last instruction stored into, or null; the debugger clears it. */
@@ -95,6 +109,14 @@ export class Machine {
     this.bus.map(MemoryMap.CLINT, MmioSize.CLINT, this.clint);
     this.bus.map(MemoryMap.PLIC, MmioSize.PLIC, this.plic);
     this.bus.map(MemoryMap.UART0, MmioSize.UART0, this.uart);
+    const dma = new RamDma(this.ram, (offset, size) => this.onFlaggedStore(offset, size));
+    const specs = config.virtio ?? [];
+    for (let slot = 0; slot < VIRTIO_SLOTS; slot++) {
+      const spec = specs[VIRTIO_SLOTS - 1 - slot];
+      const transport = new VirtioMmio(dma, this.plic, Irq.VIRTIO0 + slot, spec === undefined ? null : virtioDevice(spec, ports));
+      this.virtio.push(transport);
+      this.bus.map(MemoryMap.VIRTIO0 + slot * MmioSize.VIRTIO_SLOT, MmioSize.VIRTIO_SLOT, transport);
+    }
     // A store that makes an interrupt pending ends the slice, so the hart takes it before its
     // next instruction; devices whose writes move a deadline ask for the end themselves
     // (EndSlice). Other stores (console output, most of them) run on.
@@ -249,6 +271,7 @@ export class Machine {
       plic: this.plic.save(),
       uart: this.uart.save(),
       rtc: this.rtc.save(),
+      virtio: this.virtio.map((slot) => slot.save()),
       halted: this.halted === null ? null : ({ ...this.halted } as StateValue),
     };
   }
@@ -260,6 +283,7 @@ export class Machine {
     this.plic.restore(s.plic as StateRecord);
     this.uart.restore(s.uart as StateRecord);
     this.rtc.restore(s.rtc as StateRecord);
+    (s.virtio as StateRecord[]).forEach((slot, i) => this.virtio[i]!.restore(slot));
     this.halted = s.halted === null ? null : ({ ...(s.halted as object) } as HaltReason);
     this.watchHit = null;
   }
@@ -297,6 +321,14 @@ export class Machine {
       // HTIF exit: value 1 = pass, any other odd value = fail with code value >> 1.
       if ((value & 1) === 1) this.halt(value === 1 ? { kind: 'pass' } : { kind: 'fail', code: value >>> 1 });
     }
+  }
+}
+
+/** The device model for a virtio spec; every host value it needs comes through `ports`. */
+function virtioDevice(spec: VirtioSpec, ports: HostPorts): VirtioDevice {
+  switch (spec.kind) {
+    case 'virtio-rng':
+      return new VirtioRng((n) => ports.random(n));
   }
 }
 

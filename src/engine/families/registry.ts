@@ -1,8 +1,10 @@
 import type { EventKind } from '../../core/event.js';
 import { RrvmError } from '../../core/rrvm-error.js';
 import type { LogDevice } from '../../../codecs/index.js';
+import type { MachineConfig, VirtioSpec } from '../../machine/machine.js';
 import { clockFamily } from './clock.js';
 import type { AnyFamily, AnyPullFamily, PushFamily } from './event-family.js';
+import { randomFamily } from './random.js';
 import { serialFamily } from './serial.js';
 import { warpFamily } from './warp.js';
 
@@ -10,7 +12,7 @@ import { warpFamily } from './warp.js';
  * Every event family (DESIGN §4), in the order their inputs are applied at a checkpoint. The
  * live and replay modes, the header and `rrvm dump` iterate this list; none names a family.
  */
-export const FAMILIES: readonly AnyFamily[] = [serialFamily, clockFamily, warpFamily];
+export const FAMILIES: readonly AnyFamily[] = [serialFamily, clockFamily, randomFamily, warpFamily];
 
 /** The family that records idle time (the engine's own push source). */
 export const IDLE_FAMILY = warpFamily;
@@ -31,20 +33,31 @@ export function familyOf(kind: EventKind): AnyFamily | undefined {
 /** The pull families (one per port). */
 export const PULL_FAMILIES = FAMILIES.filter((f) => f.direction === 'pull') as unknown as readonly AnyPullFamily[];
 
-/** The board's devices as the log header lists them. */
-export function headerDevices(): LogDevice[] {
-  return FAMILIES.flatMap((f) => (f.device === null ? [] : [f.device]));
+/** The devices every board has, as the log header lists them (from the families that feed them). */
+const BOARD_DEVICES: LogDevice[] = FAMILIES.flatMap((f) => (f.device === null ? [] : [f.device]));
+
+/** Optional devices a log header may list, by kind. */
+const OPTIONAL_DEVICES: readonly VirtioSpec['kind'][] = ['virtio-rng'];
+
+/** A machine's devices as the log header lists them: the board's, then the optional ones in slot order. */
+export function headerDevices(config: MachineConfig): LogDevice[] {
+  return [...BOARD_DEVICES, ...(config.virtio ?? []).map((spec) => ({ ...spec }))];
 }
 
 /**
- * Checks that this rrvm can rebuild every device a log's header lists (replay rebuilds the
- * board from that list); throws RrvmError `log.devices` naming the first it cannot.
+ * The optional devices to rebuild from a log header's device list (replay rebuilds the board
+ * from it); throws RrvmError `log.devices` naming the first device this rrvm cannot rebuild.
  */
-export function checkHeaderDevices(devices: readonly LogDevice[], name: string): void {
-  const known = headerDevices().map((d) => JSON.stringify(d));
+export function devicesFromHeader(devices: readonly LogDevice[], name: string): VirtioSpec[] {
+  const board = BOARD_DEVICES.map((d) => JSON.stringify(d));
+  const virtio: VirtioSpec[] = [];
   for (const device of devices) {
-    if (!known.includes(JSON.stringify(device))) {
+    if (board.includes(JSON.stringify(device))) continue;
+    const kind = OPTIONAL_DEVICES.find((k) => k === device.kind && Object.keys(device).length === 1);
+    if (kind === undefined) {
       throw new RrvmError('log.devices', `${name}: the recorded machine has a device this rrvm cannot rebuild: ${JSON.stringify(device)}`);
     }
+    virtio.push({ kind });
   }
+  return virtio;
 }

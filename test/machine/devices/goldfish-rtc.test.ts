@@ -19,6 +19,9 @@ function setup(shift = 3) {
         clockReads++;
         return hostNs;
       },
+      random: () => {
+        throw new Error('the RTC never asks for entropy');
+      },
     },
     clock,
     { setIrq: (source, level) => irqs.push([source, level]) },
