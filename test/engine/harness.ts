@@ -19,6 +19,9 @@ import { liveSession } from '../../src/engine/live-session.js';
 import { ReplayMode } from '../../src/engine/replay-mode.js';
 import { serialFamily } from '../../src/engine/families/serial.js';
 import { InputQueue } from '../../src/engine/input-queue.js';
+import { headerDevices } from '../../src/engine/families/registry.js';
+import { replayMachineConfig } from '../../src/engine/replay-config.js';
+import type { VirtioSpec } from '../../src/machine/machine.js';
 import { Session } from '../../src/engine/session.js';
 import type { SessionContext, SessionMode } from '../../src/engine/session-mode.js';
 import type { StopReason } from '../../src/core/stop-reason.js';
@@ -71,6 +74,8 @@ export interface RecordOptions {
   icountShift?: number;
   idle?: IdlePolicy;
   writer?: LogWriterOptions;
+  /** Optional virtio devices (`--rng`). */
+  virtio?: VirtioSpec[];
 }
 
 /** What a record or a replay produced. */
@@ -113,7 +118,7 @@ export async function recordGuest(options: RecordOptions): Promise<Recording> {
       elfSha256: createHash('sha256').update(bytes).digest('hex'),
       elfPath: typeof options.elf === 'string' ? resolve(options.elf) : '<bytes>',
       disks: [],
-      devices: [{ kind: 'uart16550', port: 0 }, { kind: 'goldfish-rtc' }],
+      devices: headerDevices({ ramBytes, icountShift, virtio: options.virtio ?? [] }),
     },
     options.writer,
   );
@@ -136,7 +141,7 @@ export async function recordGuest(options: RecordOptions): Promise<Recording> {
   // The same factory `rrvm record` uses (src/cli/live-run.ts).
   const live = liveSession({
     image,
-    config: { ramBytes, icountShift },
+    config: { ramBytes, icountShift, virtio: options.virtio ?? [] },
     maxInsns: options.maxInsns ?? Infinity,
     ...(options.sliceIcount === undefined ? {} : { sliceIcount: options.sliceIcount }),
     input: queue,
@@ -261,7 +266,7 @@ export async function replayLog(logPath: string, options: ReplayOptions = {}): P
   const mode = new StallWatchdog(gate, () => events.count, options.stallCheckpoints ?? 10_000);
   const console: Uint8Array[] = [];
   const session = new Session(image, mode, {
-    config: { ramBytes: header.ramBytes, icountShift: header.icountShift },
+    config: replayMachineConfig(header, logPath),
     maxInsns: options.until ?? Infinity,
     onConsole: (out) => console.push(Uint8Array.from(out)),
     sliceIcount: options.sliceIcount,
