@@ -14,6 +14,12 @@ export interface LogDisk {
   baseSha256: string;
   /** Size of the base image. */
   bytes: number;
+  /** Absolute path of the base image when recorded (replay looks there unless `--drive` says otherwise). */
+  path: string;
+  /** The GET_ID string the drive answered (QEMU's `serial=`). */
+  serial: string;
+  /** The overlay file the recording started from, its size then and SHA-256 (null: in memory). */
+  overlay: { path: string; bytes: number; sha256: string } | null;
 }
 
 /** A device of the recorded machine: its kind plus whatever options replay needs to rebuild it. */
@@ -117,7 +123,19 @@ function checkLogHeader(value: unknown): LogHeader | string {
   for (const disk of disks as unknown[]) {
     if (!isObject(disk) || typeof disk.id !== 'string' || typeof disk.baseSha256 !== 'string') return 'bad disk entry';
     if (!SHA256_HEX.test(disk.baseSha256) || !isCount(disk.bytes)) return `bad disk entry ${disk.id}`;
-    diskCopies.push({ id: disk.id, baseSha256: disk.baseSha256, bytes: disk.bytes });
+    if (typeof disk.path !== 'string' || typeof disk.serial !== 'string') return `bad disk entry ${disk.id}`;
+    const overlay = disk.overlay;
+    if (overlay !== null && (!isObject(overlay) || typeof overlay.path !== 'string' || !isCount(overlay.bytes) || typeof overlay.sha256 !== 'string' || !SHA256_HEX.test(overlay.sha256))) {
+      return `bad overlay of disk entry ${disk.id}`;
+    }
+    diskCopies.push({
+      id: disk.id,
+      baseSha256: disk.baseSha256,
+      bytes: disk.bytes,
+      path: disk.path,
+      serial: disk.serial,
+      overlay: overlay === null ? null : { path: overlay.path as string, bytes: overlay.bytes as number, sha256: overlay.sha256 as string },
+    });
   }
   if (!Array.isArray(devices)) return 'devices is not an array';
   const deviceCopies: LogDevice[] = [];

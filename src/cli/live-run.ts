@@ -12,6 +12,8 @@ import { hostSerial, type SerialInputOptions } from './host-serial.js';
 import { checkLogTarget } from './check-log-target.js';
 import { loadGuest } from './load-guest.js';
 import { machineConfigOf, type MachineOptions } from './machine-options.js';
+import { parseDrives } from './drive-options.js';
+import { openLiveDrives } from './open-drives.js';
 import { RRVM_VERSION } from './version.js';
 import { printStats, reportStop } from './report.js';
 import { writeOut } from './stdout.js';
@@ -20,6 +22,8 @@ import { loadTaps } from './tap-options.js';
 /** Options of `run` and `record`. */
 export interface LiveOptions extends MachineOptions, SerialInputOptions {
   tap: string[];
+  /** `--drive` values as given. */
+  drive: string[];
 }
 
 /** Where and how `record` writes its log. */
@@ -35,12 +39,20 @@ export interface RecordTarget {
  */
 export async function liveRun(elfPath: string, options: LiveOptions, record: RecordTarget | null): Promise<number> {
   const { bytes, image } = loadGuest(elfPath, options.memory);
-  const config = machineConfigOf(options);
+  const driveOptions = parseDrives(options.drive);
   if (record !== null) checkLogTarget(record.path, elfPath);
   const taps = await loadTaps(options.tap);
-  // Serial input first: a missing --serial-in file or a bad script fails before any file is written.
+  // Drives and serial input first: a missing image, --serial-in file or a bad script fails before any file is written.
+  const opened = openLiveDrives(driveOptions);
+  const config = machineConfigOf(options, opened.virtio);
   let live: LiveSession | undefined;
-  const serial = hostSerial(options, (reason) => live?.mode.requestShutdown(reason));
+  let serial: ReturnType<typeof hostSerial>;
+  try {
+    serial = hostSerial(options, (reason) => live?.mode.requestShutdown(reason));
+  } catch (err) {
+    opened.close();
+    throw err;
+  }
   const onSigint = (): void => live?.mode.requestShutdown('interrupted (SIGINT)');
   const events = new EventStream();
   const console$ = new Subject<{ icount: number; bytes: Uint8Array }>();
@@ -58,7 +70,7 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
             icountShift: options.icountShift,
             elfSha256: createHash('sha256').update(bytes).digest('hex'),
             elfPath: resolve(elfPath),
-            disks: [],
+            disks: opened.disks,
             devices: headerDevices(config),
           });
     const attached = attachTaps(taps, { mode: record === null ? 'run' : 'record', events$: events.events$, console$ });
@@ -67,6 +79,7 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
       config,
       maxInsns: options.maxInsns ?? Infinity,
       input: serial.queue,
+      drives: opened.drives,
       interactive: serial.interactive,
       idle: options.idle,
       record: writer === null || record === null ? null : { writer, checkpointEvery: record.checkpointEvery },
@@ -84,6 +97,7 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
     }
     await attached.finish();
   } finally {
+    opened.close();
     serial.detach();
     process.off('SIGINT', onSigint);
   }

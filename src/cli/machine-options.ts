@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { DEFAULT_RAM_BYTES } from '../machine/memory-map.js';
 import type { IdlePolicy } from '../engine/live-mode.js';
-import type { MachineConfig } from '../machine/machine.js';
+import type { MachineConfig, VirtioSpec } from '../machine/machine.js';
 import { parseCount, parseIntInRange, parseMemorySize } from './parse-options.js';
 
 /** Options shared by the commands that build a machine (`run`, `record`). */
@@ -16,8 +16,9 @@ export interface MachineOptions {
 }
 
 /** The machine configuration the options ask for. */
-export function machineConfigOf(options: MachineOptions): MachineConfig {
-  return { ramBytes: options.memory, icountShift: options.icountShift, virtio: options.rng === true ? [{ kind: 'virtio-rng' }] : [] };
+export function machineConfigOf(options: MachineOptions, drives: readonly VirtioSpec[]): MachineConfig {
+  // Drives first, then the rng: the first takes the highest virtio slot, as in QEMU.
+  return { ramBytes: options.memory, icountShift: options.icountShift, virtio: [...drives, ...(options.rng === true ? [{ kind: 'virtio-rng' } as const] : [])] };
 }
 
 /** Adds the machine options to a command. */

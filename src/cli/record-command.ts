@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { liveRun, type LiveOptions } from './live-run.js';
 import { addMachineOptions } from './machine-options.js';
+import { addDriveOption } from './drive-options.js';
 import { parseCount } from './parse-options.js';
 import { RrvmError } from '../core/rrvm-error.js';
 import { addSerialOptions } from './serial-options.js';
@@ -29,7 +30,7 @@ export function recordCommand(program: Command): void {
     .addOption(
       new Option('--checkpoint-every <n>', 'instructions between CHECKPOINT digests').argParser(parseCount).default(DEFAULT_CHECKPOINT_EVERY, '2^24'),
     );
-  addTapOption(addSerialOptions(addMachineOptions(cmd))).action(async (elfPath: string, opts: RecordOptions) => {
+  addDriveOption(addTapOption(addSerialOptions(addMachineOptions(cmd)))).action(async (elfPath: string, opts: RecordOptions) => {
     if (opts.checkpointEvery < 1) throw new RrvmError('cli.usage', '--checkpoint-every must be at least 1');
     process.exitCode = await liveRun(elfPath, opts, {
       path: opts.output,

@@ -6,6 +6,9 @@ import { fullStateDigest } from '../engine/checkpoint-digest.js';
 import { replaySession } from '../engine/replay-session.js';
 import type { SessionResult } from '../engine/session.js';
 import { openRecording } from './open-recording.js';
+import { parseDrives } from './drive-options.js';
+import { openReplayDrives } from './open-drives.js';
+import { RrvmError } from '../core/rrvm-error.js';
 import { checkSnapshotTarget } from './check-log-target.js';
 import { readInputFile } from './load-guest.js';
 import { writeFileAtomically } from './write-file.js';
@@ -22,6 +25,8 @@ export interface ReplayOptions {
   saveSnapshot?: string;
   /** Start from this snapshot file instead of icount 0. */
   fromSnapshot?: string;
+  /** `--drive` values: where the recorded disk images are now (default: their recorded paths). */
+  drive?: string[];
 }
 
 /** What a finished replay reports. */
@@ -42,6 +47,10 @@ export interface ReplayOutcome {
  */
 export async function replayLog(logPath: string, options: ReplayOptions, onConsole: (bytes: Uint8Array) => void): Promise<ReplayOutcome> {
   const { reader, header, image } = openRecording(logPath, options);
+  if (header.disks.length > 0 && (options.saveSnapshot !== undefined || options.fromSnapshot !== undefined)) {
+    throw new RrvmError('snapshot.disks', 'snapshots of a recording with disks are not supported yet (the disk overlays are not part of snapshots)');
+  }
+  const drives = openReplayDrives(header.disks, parseDrives(options.drive ?? []));
   if (options.saveSnapshot !== undefined) checkSnapshotTarget(options.saveSnapshot, [logPath, header.elfPath]);
   const from = options.fromSnapshot === undefined ? undefined : { bytes: readInputFile(options.fromSnapshot, 'snapshot'), name: options.fromSnapshot };
   const taps = await loadTaps(options.tap);
@@ -53,6 +62,7 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
     image,
     reader,
     onProgress: progress.update,
+    drives,
     ...(from === undefined ? {} : { from }),
     maxInsns: options.until ?? Infinity,
     events,
@@ -65,11 +75,13 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
   try {
     result = await replay.run();
   } catch (err) {
+    for (const d of drives) d.image.close();
     progress.done();
     console$.error(err);
     await attached.finish().catch(() => undefined);
     throw err;
   }
+  for (const d of drives) d.image.close();
   progress.done();
   console$.complete();
   await attached.finish();

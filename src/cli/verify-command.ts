@@ -4,6 +4,7 @@ import { LogReader } from '../../codecs/index.js';
 import { ExitStatus } from '../core/rrvm-error.js';
 import { addElfOptions } from './replay-command.js';
 import { replayLog } from './replay-run.js';
+import { addDriveOption } from './drive-options.js';
 
 /** `rrvm verify run.rrlog`: replays with every check and prints OK and the final digest. */
 export function verifyCommand(program: Command): void {
@@ -16,7 +17,7 @@ export function verifyCommand(program: Command): void {
     .argument('<log>', 'the .rrlog to check')
     .option('--from-snapshot <file>', 'check only from a snapshot written by `rrvm replay --save-snapshot` to the end')
     .option('--json', 'print the result as JSON');
-  addElfOptions(cmd).action(async (logPath: string, opts: { elf?: string; force?: boolean; json?: boolean; fromSnapshot?: string }) => {
+  addDriveOption(addElfOptions(cmd)).action(async (logPath: string, opts: { elf?: string; force?: boolean; json?: boolean; fromSnapshot?: string; drive: string[] }) => {
     LogReader.open(logPath).requireComplete();
     const outcome = await replayLog(logPath, { ...opts, tap: [] }, () => {});
     const summary = {

@@ -1,6 +1,6 @@
 import type { EventKind } from '../core/event.js';
 import type { Machine } from '../machine/machine.js';
-import type { HostInput, PushFamily } from './families/event-family.js';
+import type { FamilyIo, HostInput, PushFamily } from './families/event-family.js';
 import { FAMILIES } from './families/registry.js';
 
 /** Input applied at one checkpoint: the family and the payload its device accepted. */
@@ -17,14 +17,21 @@ export interface AppliedInput {
 export class InputQueue {
   private inputs: HostInput[] = [];
   private waiters: (() => void)[] = [];
+  private pushWaiters: (() => void)[] = [];
   /** True once the host side has no more input (every source ended). */
   closed = false;
+  /** Counts pushes: a change tells that input arrived since it was last read. */
+  arrivals = 0;
 
   /** Appends host input (null, input that carries nothing, is ignored). */
   push(input: HostInput | null): void {
     if (input === null) return;
+    this.arrivals++;
     this.inputs.push(input);
     this.wake();
+    const waiters = this.pushWaiters;
+    this.pushWaiters = [];
+    for (const w of waiters) w();
   }
 
   /** Marks the end of host input. */
@@ -41,10 +48,10 @@ export class InputQueue {
   /**
    * Offers the queued input to the machine, oldest first, and removes what was taken. Once a
    * family's device is full, its later input waits too (its order is kept). Returns what was
-   * applied, one merged payload per family, in registry order.
+   * applied, in registry order (a family's payloads merged where it allows).
    */
-  deliver(machine: Machine): AppliedInput[] {
-    const accepted = new Map<PushFamily<EventKind>, object>();
+  deliver(machine: Machine, io: FamilyIo): AppliedInput[] {
+    const accepted = new Map<PushFamily<EventKind>, object[]>();
     const full = new Set<PushFamily<EventKind>>();
     const left: HostInput[] = [];
     for (const input of this.inputs) {
@@ -54,10 +61,13 @@ export class InputQueue {
         continue;
       }
       const payload = input.payload as never;
-      const taken = family.apply(machine, payload);
+      const taken = family.apply(machine, payload, io);
       if (taken !== null) {
-        const before = accepted.get(family);
-        accepted.set(family, before === undefined ? taken : family.merge(before as never, taken));
+        const list = accepted.get(family) ?? [];
+        const merged = list.length === 0 ? null : family.merge(list[list.length - 1] as never, taken);
+        if (merged !== null) list[list.length - 1] = merged;
+        else list.push(taken);
+        accepted.set(family, list);
       }
       const rest = taken === null ? payload : family.rest(payload, taken);
       if (rest !== null) {
@@ -68,10 +78,14 @@ export class InputQueue {
     this.inputs = left;
     const applied: AppliedInput[] = [];
     for (const family of FAMILIES) {
-      const payload = accepted.get(family as PushFamily<EventKind>);
-      if (payload !== undefined) applied.push({ family: family as PushFamily<EventKind>, payload });
+      for (const payload of accepted.get(family as PushFamily<EventKind>) ?? []) applied.push({ family: family as PushFamily<EventKind>, payload });
     }
     return applied;
+  }
+
+  /** Resolves when the next input is pushed, even after the queue closed (a completion still due). */
+  whenPushed(): Promise<void> {
+    return new Promise((resolve) => this.pushWaiters.push(resolve));
   }
 
   /**

@@ -4,7 +4,8 @@ import type { EventStream } from '../../streams/event-stream.js';
 import type { UnstampedEvent } from '../core/event.js';
 import type { HostPorts } from '../machine/host-ports.js';
 import { checkpointDigest } from './checkpoint-digest.js';
-import { IDLE_FAMILY, PULL_FAMILIES } from './families/registry.js';
+import type { FamilyIo } from './families/event-family.js';
+import { IDLE_FAMILY, PULL_FAMILIES, START_FAMILIES } from './families/registry.js';
 import type { InputQueue } from './input-queue.js';
 import type { SessionContext, SessionMode } from './session-mode.js';
 import { shutdownText, type StopReason } from '../core/stop-reason.js';
@@ -32,11 +33,15 @@ export class LiveMode implements SessionMode {
   private context!: SessionContext;
   private shutdownReason: string | null = null;
   private lastCheckpointIcount = 0;
+  /** `input.arrivals` at the last checkpoint. */
+  private arrivalsSeen = 0;
 
   constructor(
     private readonly input: InputQueue,
     private readonly events: EventStream,
     private readonly options: LiveModeOptions,
+    /** Host I/O in flight (drives): started through the ports, completed by queued events. */
+    private readonly io: FamilyIo = { blocks: null },
   ) {
     this.interactive = options.interactive;
     // Every pull port asks the host, then records the request and its answer.
@@ -48,6 +53,7 @@ export class LiveMode implements SessionMode {
         return value;
       };
     }
+    for (const family of START_FAMILIES) ports[family.port!] = (...args: unknown[]) => family.start!(io, args);
     this.ports = ports as unknown as HostPorts;
   }
 
@@ -62,8 +68,9 @@ export class LiveMode implements SessionMode {
 
   checkpoint(): void {
     const { machine, output } = this.context;
+    this.arrivalsSeen = this.input.arrivals;
     if (this.input.pending) {
-      for (const { family, payload } of this.input.deliver(machine)) {
+      for (const { family, payload } of this.input.deliver(machine, this.io)) {
         this.events.emit({ kind: family.kind, ...payload } as UnstampedEvent, machine.icount);
       }
     }
@@ -80,7 +87,11 @@ export class LiveMode implements SessionMode {
     const untilDeadlineNs = machine.nsUntilDeadline();
     // Input still queued did not fit the UART at the checkpoint just before: only new input
     // (stdin still open) or a timer can wake the guest.
-    if (untilDeadlineNs === Infinity && this.input.closed) return null;
+    // Input that arrived after that checkpoint (a completion) is applied at the next one.
+    if (this.input.arrivals !== this.arrivalsSeen) return 0;
+    // Host I/O still running will push its completion: wait for it, even after input ended.
+    const inFlight = this.io.blocks?.inFlight ?? 0;
+    if (untilDeadlineNs === Infinity && this.input.closed && inFlight === 0) return null;
     let ns: number;
     if (this.options.idle === 'skip' && untilDeadlineNs !== Infinity) {
       ns = untilDeadlineNs;
@@ -89,6 +100,7 @@ export class LiveMode implements SessionMode {
       const start = performance.now();
       const waits: Promise<unknown>[] = [];
       if (!this.input.closed) waits.push(this.input.whenChanged());
+      if (inFlight > 0) waits.push(this.input.whenPushed());
       if (untilDeadlineNs !== Infinity) waits.push(sleep(untilDeadlineNs / 1e6));
       await Promise.race(waits);
       ns = Math.min(Math.round((performance.now() - start) * 1e6), untilDeadlineNs);

@@ -6,6 +6,8 @@ import type { ElfImage } from '../machine/elf-image.js';
 import type { MachineConfig } from '../machine/machine.js';
 import { LiveMode, type IdlePolicy } from './live-mode.js';
 import type { InputQueue } from './input-queue.js';
+import { BlockIo, type Drive } from './block-io.js';
+import { blockDoneFamily } from './families/block-done.js';
 import { Session, type SessionResult } from './session.js';
 
 /** Everything a `run` or `record` session is built from. */
@@ -17,6 +19,8 @@ export interface LiveSessionOptions {
   sliceIcount?: number;
   /** Host input of every push family, merged (the CLI feeds it from the sources). */
   input: InputQueue;
+  /** The drives, by drive index (`config.virtio` has their virtio-blk devices). */
+  drives?: readonly Drive[];
   interactive: boolean;
   idle: IdlePolicy;
   /** Where to record, or null for a plain run. */
@@ -42,11 +46,19 @@ export interface LiveSession {
 export function liveSession(options: LiveSessionOptions): LiveSession {
   const events = options.events ?? new EventStream();
   const footer = options.record === null ? null : lastValueFrom(events.events$.pipe(recordSink(options.record.writer)));
-  const mode = new LiveMode(options.input, events, {
-    idle: options.idle,
-    interactive: options.interactive,
-    checkpointEvery: options.record?.checkpointEvery ?? Infinity,
-  });
+  const drives = options.drives ?? [];
+  // A block completion is host input like any other: it joins the queue, tagged by its family.
+  const blocks = drives.length === 0 ? null : new BlockIo(drives, true, (request, status) => options.input.push(blockDoneFamily.capture({ request, status })));
+  const mode = new LiveMode(
+    options.input,
+    events,
+    {
+      idle: options.idle,
+      interactive: options.interactive,
+      checkpointEvery: options.record?.checkpointEvery ?? Infinity,
+    },
+    { blocks },
+  );
   const session = new Session(options.image, mode, {
     config: options.config,
     maxInsns: options.maxInsns,

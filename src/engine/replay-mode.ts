@@ -1,7 +1,7 @@
 import type { EventStream } from '../../streams/event-stream.js';
 import type { HostPorts } from '../machine/host-ports.js';
-import type { AnyPullFamily } from './families/event-family.js';
-import { pushFamilyOf, PULL_FAMILIES } from './families/registry.js';
+import type { AnyPullFamily, FamilyIo } from './families/event-family.js';
+import { pushFamilyOf, PULL_FAMILIES, START_FAMILIES } from './families/registry.js';
 import { checkpointMismatch } from './checkpoint-digest.js';
 import { DivergenceError, describeEvent } from './divergence.js';
 import type { CheckpointEvent, RrEvent } from '../core/event.js';
@@ -60,11 +60,14 @@ export class ReplayMode implements SessionMode {
     private readonly openLog: (fromSeq: number) => Iterator<RrEvent[]>,
     private readonly events: EventStream,
     private readonly end: ReplayEnd,
+    /** Host I/O in flight (drives); in replay it is redone from the images when completions are applied. */
+    private readonly io: FamilyIo = { blocks: null },
   ) {
     this.ahead = new EventLookahead(openLog(0));
     // Every pull port is answered from the log; the request must match the recorded one.
     const ports: Record<string, (...args: unknown[]) => unknown> = {};
     for (const family of PULL_FAMILIES) ports[family.port] = (...args: unknown[]) => this.pull(family, args);
+    for (const family of START_FAMILIES) ports[family.port!] = (...args: unknown[]) => family.start!(io, args);
     this.ports = ports as unknown as HostPorts;
   }
 
@@ -168,7 +171,7 @@ export class ReplayMode implements SessionMode {
           const family = pushFamilyOf(e.kind);
           if (family === undefined) return this.diverge(e, `this machine has no device for ${e.kind} events`);
           // The event itself serves as its payload (the extra kind and stamp fields are ignored).
-          const taken = family.apply(machine, e as never);
+          const taken = family.apply(machine, e as never, this.io);
           if (taken === null || family.rest(e as never, taken) !== null) this.diverge(e, family.shortfall(e as never, taken));
         }
       }

@@ -2,6 +2,7 @@ import { decodeSnapshot, type LogReader, type SnapshotRecord } from '../../codec
 import { EventStream } from '../../streams/event-stream.js';
 import type { ElfImage } from '../machine/elf-image.js';
 import { replayMachineConfig } from './replay-config.js';
+import { BlockIo, type Drive } from './block-io.js';
 import { ReplayMode } from './replay-mode.js';
 import { Session, type SessionResult } from './session.js';
 import { restoreSnapshotRecord, snapshotRecordOf } from './snapshot-file.js';
@@ -17,6 +18,8 @@ export interface ReplaySessionOptions {
   events?: EventStream;
   onConsole: (bytes: Uint8Array, icount: number) => void;
   onProgress?: (icount: number) => void;
+  /** The recorded drives, opened again (read-only bases, in-memory overlays), by drive index. */
+  drives?: readonly Drive[];
   /** Start from this snapshot file's contents (`--from-snapshot`) instead of icount 0; `name` labels errors. */
   from?: { bytes: Uint8Array; name: string };
 }
@@ -37,7 +40,8 @@ export function replaySession(options: ReplaySessionOptions): ReplaySession {
   const events = options.events ?? new EventStream();
   const end =
     reader.footer !== null ? { icount: reader.footer.endIcount, complete: true } : { icount: reader.truncatedAt?.icount ?? 0, complete: false };
-  const mode = new ReplayMode((seq) => reader.eventChunksFromSeq(seq), events, end);
+  const drives = options.drives ?? [];
+  const mode = new ReplayMode((seq) => reader.eventChunksFromSeq(seq), events, end, { blocks: drives.length === 0 ? null : new BlockIo(drives, false) });
   const session = new Session(options.image, mode, {
     config: replayMachineConfig(reader.header, reader.name),
     maxInsns: options.maxInsns,

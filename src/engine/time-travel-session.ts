@@ -8,6 +8,7 @@ import type { ElfImage } from '../machine/elf-image.js';
 import { MemoryMap } from '../machine/memory-map.js';
 import type { DebugTarget, ResumeAction, StopEvent, WatchKind } from './debug-target.js';
 import { DivergenceError } from './divergence.js';
+import { RrvmError } from '../core/rrvm-error.js';
 import { memoryAccessAt } from './memory-access.js';
 import { replayMachineConfig } from './replay-config.js';
 import { ReplayMode } from './replay-mode.js';
@@ -76,6 +77,9 @@ export class TimeTravelSession implements DebugTarget {
 
   constructor(options: TimeTravelOptions) {
     const { reader } = options;
+    if (reader.header.disks.length > 0) {
+      throw new RrvmError('gdb.disks', `${reader.name}: time travel over a recording with disks is not supported yet (the disk overlays are not part of snapshots); use rrvm replay`);
+    }
     const events = options.events ?? new EventStream();
     this.endIcount = reader.footer?.endIcount ?? reader.truncatedAt?.icount ?? 0;
     const end = { icount: this.endIcount, complete: reader.footer !== null };

@@ -1,4 +1,5 @@
 import type { ClockKind } from '../core/clock-kind.js';
+import type { BlockRequest } from './devices/virtio/block-backend.js';
 
 /**
  * The only way the deterministic machine reaches the host (DESIGN §3). The engine implements
@@ -12,4 +13,9 @@ export interface HostPorts {
   clock(kind: ClockKind): number;
   /** Pull: `n` bytes of host entropy for virtio-rng. */
   random(n: number): Uint8Array;
+  /**
+   * Starts block I/O for drive `drive` (virtio-blk). Nothing comes back here: the completion
+   * is a BLOCK_DONE event, applied at a checkpoint through `Machine.completeBlock`.
+   */
+  blockIo(drive: number, request: BlockRequest): void;
 }

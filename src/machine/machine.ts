@@ -18,10 +18,14 @@ import { VirtualClock } from './virtual-clock.js';
 import { RamDma } from './ram-dma.js';
 import { VirtioMmio } from './devices/virtio/virtio-mmio.js';
 import { VirtioRng } from './devices/virtio/virtio-rng.js';
+import { VirtioBlk } from './devices/virtio/virtio-blk.js';
 import type { VirtioDevice } from './devices/virtio/virtio-device.js';
 
 /** A virtio device on the board's virtio-mmio slots. */
-export type VirtioSpec = { kind: 'virtio-rng' };
+export type VirtioSpec =
+  | { kind: 'virtio-rng' }
+  /** Drive `drive` (its index among the blk devices) of `sectors` 512-byte sectors. */
+  | { kind: 'virtio-blk'; drive: number; sectors: number; readOnly: boolean };
 
 /** What a machine is built from; everything the log header must pin to replay it. */
 export interface MachineConfig {
@@ -76,6 +80,8 @@ export class Machine {
   readonly rtc: GoldfishRtc;
   /** The eight virtio-mmio slots, by slot number (empty ones answer like QEMU's). */
   readonly virtio: VirtioMmio[] = [];
+  /** The virtio-blk devices by drive index. */
+  private readonly drives: VirtioBlk[] = [];
   /** Why the machine stopped for good, or null while it runs. */
   halted: HaltReason | null = null;
   /** Address of the write watchpoint the last instruction stored into, or null; the debugger clears it. */
@@ -113,7 +119,9 @@ export class Machine {
     const specs = config.virtio ?? [];
     for (let slot = 0; slot < VIRTIO_SLOTS; slot++) {
       const spec = specs[VIRTIO_SLOTS - 1 - slot];
-      const transport = new VirtioMmio(dma, this.plic, Irq.VIRTIO0 + slot, spec === undefined ? null : virtioDevice(spec, ports));
+      const device = spec === undefined ? null : virtioDevice(spec, ports);
+      if (spec?.kind === 'virtio-blk') this.drives[spec.drive] = device as VirtioBlk;
+      const transport = new VirtioMmio(dma, this.plic, Irq.VIRTIO0 + slot, device);
       this.virtio.push(transport);
       this.bus.map(MemoryMap.VIRTIO0 + slot * MmioSize.VIRTIO_SLOT, MmioSize.VIRTIO_SLOT, transport);
     }
@@ -249,6 +257,14 @@ export class Machine {
     return this.uart.takeOutput();
   }
 
+  /**
+   * Completes block request `id` of drive `drive` (a BLOCK_DONE being applied): the data reach
+   * guest memory, the used ring and the interrupt only now. False if the drive never issued it.
+   */
+  completeBlock(drive: number, id: number, status: number, data?: Uint8Array): boolean {
+    return this.drives[drive]?.complete(id, status, data) ?? false;
+  }
+
   /** Offers serial input to the UART; returns how many bytes it accepted (the rest stays queued). */
   deliverSerial(bytes: Uint8Array): number {
     return this.uart.deliver(bytes);
@@ -329,6 +345,8 @@ function virtioDevice(spec: VirtioSpec, ports: HostPorts): VirtioDevice {
   switch (spec.kind) {
     case 'virtio-rng':
       return new VirtioRng((n) => ports.random(n));
+    case 'virtio-blk':
+      return new VirtioBlk({ start: (request) => ports.blockIo(spec.drive, request) }, { sectors: spec.sectors, readOnly: spec.readOnly });
   }
 }
 

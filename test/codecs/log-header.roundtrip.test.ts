@@ -8,7 +8,10 @@ describe('encodeLogHeader / decodeLogHeader', () => {
   it('restores every field and says where the chunks start', () => {
     const header: LogHeader = {
       ...sampleHeader('deflate'),
-      disks: [{ id: 'hd0', baseSha256: 'cd'.repeat(32), bytes: 1 << 20 }],
+      disks: [
+        { id: 'hd0', baseSha256: 'cd'.repeat(32), bytes: 1 << 20, path: '/images/hd0.img', serial: 'disk0', overlay: null },
+        { id: 'hd1', baseSha256: 'ef'.repeat(32), bytes: 4096, path: '/images/hd1.img', serial: '', overlay: { path: '/tmp/hd1.rrov', bytes: 96, sha256: '01'.repeat(32) } },
+      ],
       devices: [
         { kind: 'virtio-blk', slot: 0, drive: 'hd0', readonly: false },
         { kind: 'virtio-net', slot: 1 },

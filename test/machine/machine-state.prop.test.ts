@@ -31,8 +31,7 @@ function image(guest: ExampleGuest): ElfImage {
 
 /** A bare machine (no session) with `guest` loaded and a fixed host clock. */
 function bareMachine(guest: ExampleGuest): Machine {
-  // A variable, not a literal: host ports may grow members (entropy) that a fixed clock test does not use.
-  const ports = { clock: () => HOST_NS, random: (n: number) => new Uint8Array(n) };
+  const ports = { clock: () => HOST_NS, random: (n: number) => new Uint8Array(n), blockIo: () => {} };
   const m = new Machine({ ramBytes: DEFAULT_RAM_BYTES, icountShift: 3 }, ports);
   m.load(image(guest));
   return m;

@@ -2,11 +2,18 @@ import type { EventKind, RrEvent, UnstampedEvent } from '../../core/event.js';
 import type { LogDevice } from '../../../codecs/index.js';
 import type { HostPorts } from '../../machine/host-ports.js';
 import type { Machine } from '../../machine/machine.js';
+import type { BlockIo } from '../block-io.js';
 
 /** The event of kind K. */
 export type EventOf<K extends EventKind> = Extract<RrEvent, { kind: K }>;
 /** What an event of kind K carries: the event without kind and stamp. */
 export type PayloadOf<K extends EventKind> = Omit<EventOf<K>, 'kind' | 'icount' | 'seq'>;
+
+/** What a family reaches of the engine besides the machine: host I/O in flight. */
+export interface FamilyIo {
+  /** Block requests started and not completed (null: the machine has no drive). */
+  readonly blocks: BlockIo | null;
+}
 
 /** One host input waiting for the guest, tagged with the family that applies it. */
 export interface HostInput {
@@ -27,17 +34,21 @@ export interface PushFamily<K extends EventKind, C = never> {
    * Apply: offers `payload` to the machine; returns the part the device accepted, or null
    * when it took nothing. In replay the whole recorded payload must be accepted.
    */
-  apply(machine: Machine, payload: PayloadOf<K>): PayloadOf<K> | null;
+  apply(machine: Machine, payload: PayloadOf<K>, io: FamilyIo): PayloadOf<K> | null;
   /** What is left of `payload` after `accepted` was taken, or null when nothing is. */
   rest(payload: PayloadOf<K>, accepted: PayloadOf<K>): PayloadOf<K> | null;
-  /** Two payloads accepted at one checkpoint, as one event. */
-  merge(first: PayloadOf<K>, second: PayloadOf<K>): PayloadOf<K>;
+  /** Two payloads accepted at one checkpoint as one event, or null when they stay two events. */
+  merge(first: PayloadOf<K>, second: PayloadOf<K>): PayloadOf<K> | null;
   /** Why a replayed event did not fit: `accepted` is what the device took (null: nothing). */
   shortfall(payload: PayloadOf<K>, accepted: PayloadOf<K> | null): string;
   /** Dump: the payload as `field=value` text for `rrvm dump` and reports. */
   describe(payload: PayloadOf<K>): string;
   /** The device entry this family adds to the log header, if any. */
   readonly device: LogDevice | null;
+  /** A port through which the machine starts work whose completion is this family's event. */
+  readonly port?: keyof HostPorts;
+  /** Starts that work (the port's implementation, the same in every mode). */
+  start?(io: FamilyIo, args: unknown[]): void;
 }
 
 /** The arguments a pull port is called with, by port name. */

@@ -2,6 +2,7 @@ import type { EventKind } from '../../core/event.js';
 import { RrvmError } from '../../core/rrvm-error.js';
 import type { LogDevice } from '../../../codecs/index.js';
 import type { MachineConfig, VirtioSpec } from '../../machine/machine.js';
+import { blockDoneFamily } from './block-done.js';
 import { clockFamily } from './clock.js';
 import type { AnyFamily, AnyPullFamily, PushFamily } from './event-family.js';
 import { randomFamily } from './random.js';
@@ -12,7 +13,7 @@ import { warpFamily } from './warp.js';
  * Every event family (DESIGN §4), in the order their inputs are applied at a checkpoint. The
  * live and replay modes, the header and `rrvm dump` iterate this list; none names a family.
  */
-export const FAMILIES: readonly AnyFamily[] = [serialFamily, clockFamily, randomFamily, warpFamily];
+export const FAMILIES: readonly AnyFamily[] = [serialFamily, blockDoneFamily, clockFamily, randomFamily, warpFamily];
 
 /** The family that records idle time (the engine's own push source). */
 export const IDLE_FAMILY = warpFamily;
@@ -30,14 +31,37 @@ export function familyOf(kind: EventKind): AnyFamily | undefined {
   return BY_KIND.get(kind);
 }
 
+/** The virtio device a header entry describes, or null for one this rrvm does not know. */
+function virtioSpecOf(device: LogDevice): VirtioSpec | null {
+  const fields = Object.keys(device).sort().join(',');
+  if (device.kind === 'virtio-rng' && fields === 'kind') return { kind: 'virtio-rng' };
+  const { drive, sectors, readOnly } = device;
+  if (
+    device.kind === 'virtio-blk' &&
+    fields === 'drive,kind,readOnly,sectors' &&
+    typeof drive === 'number' &&
+    Number.isInteger(drive) &&
+    drive >= 0 &&
+    drive < 8 &&
+    typeof sectors === 'number' &&
+    Number.isSafeInteger(sectors) &&
+    sectors >= 0 &&
+    typeof readOnly === 'boolean'
+  ) {
+    return { kind: 'virtio-blk', drive, sectors, readOnly };
+  }
+  return null;
+}
+
+/** The push families that start work through a port (the port's implementation). */
+export const START_FAMILIES = FAMILIES.filter((f) => f.direction === 'push' && f.port !== undefined) as PushFamily<EventKind>[];
+
 /** The pull families (one per port). */
 export const PULL_FAMILIES = FAMILIES.filter((f) => f.direction === 'pull') as unknown as readonly AnyPullFamily[];
 
 /** The devices every board has, as the log header lists them (from the families that feed them). */
 const BOARD_DEVICES: LogDevice[] = FAMILIES.flatMap((f) => (f.device === null ? [] : [f.device]));
 
-/** Optional devices a log header may list, by kind. */
-const OPTIONAL_DEVICES: readonly VirtioSpec['kind'][] = ['virtio-rng'];
 
 /** A machine's devices as the log header lists them: the board's, then the optional ones in slot order. */
 export function headerDevices(config: MachineConfig): LogDevice[] {
@@ -53,11 +77,11 @@ export function devicesFromHeader(devices: readonly LogDevice[], name: string): 
   const virtio: VirtioSpec[] = [];
   for (const device of devices) {
     if (board.includes(JSON.stringify(device))) continue;
-    const kind = OPTIONAL_DEVICES.find((k) => k === device.kind && Object.keys(device).length === 1);
-    if (kind === undefined) {
+    const spec = virtioSpecOf(device);
+    if (spec === null) {
       throw new RrvmError('log.devices', `${name}: the recorded machine has a device this rrvm cannot rebuild: ${JSON.stringify(device)}`);
     }
-    virtio.push({ kind });
+    virtio.push(spec);
   }
   return virtio;
 }

@@ -22,6 +22,9 @@ function setup(shift = 3) {
       random: () => {
         throw new Error('the RTC never asks for entropy');
       },
+      blockIo: () => {
+        throw new Error('the RTC never starts block I/O');
+      },
     },
     clock,
     { setIrq: (source, level) => irqs.push([source, level]) },

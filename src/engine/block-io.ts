@@ -1,0 +1,124 @@
+import { RrvmError } from '../core/rrvm-error.js';
+import type { BlockRequest } from '../machine/devices/virtio/block-backend.js';
+import { VirtioBlkStatus } from '../machine/devices/virtio/virtio-blk.js';
+import type { Machine } from '../machine/machine.js';
+import { SECTOR_BYTES } from './disk/overlay-file.js';
+import type { DiskImage } from './disk/disk-image.js';
+
+/** Drives per machine: a BLOCK_DONE's request number is `id * MAX_DRIVES + drive`. */
+export const MAX_DRIVES = 8;
+
+/** A drive as the engine serves it: its image and the id string GET_ID answers. */
+export interface Drive {
+  image: DiskImage;
+  /** At most 20 ASCII bytes (QEMU's `serial=`; empty by default, as QEMU). */
+  serial: string;
+}
+
+/**
+ * The host side of block I/O (DESIGN §7). Live, a request starts asynchronous host I/O at
+ * once and its completion is handed to `onDone` (which queues a BLOCK_DONE event); the data
+ * read wait here until that event is applied. In replay nothing happens at the start: when
+ * the recorded BLOCK_DONE is applied, the same I/O is performed synchronously from base +
+ * overlay. The image serialises requests in issue order and completions are applied in
+ * arrival order, so both see the disk in the same state.
+ */
+export class BlockIo {
+  /** Requests started and not yet completed, by request number. */
+  private readonly pending = new Map<number, { drive: number; request: BlockRequest; data?: Uint8Array }>();
+  private running = 0;
+
+  constructor(
+    private readonly drives: readonly Drive[],
+    private readonly live: boolean,
+    private readonly onDone: (request: number, status: number) => void = () => {},
+  ) {}
+
+  /** Live: requests started whose host I/O has not finished (a completion is still coming). */
+  get inFlight(): number {
+    return this.running;
+  }
+
+  /** The request number a BLOCK_DONE event carries for `id` on `drive`. */
+  static requestNumber(drive: number, id: number): number {
+    return id * MAX_DRIVES + drive;
+  }
+
+  /** Starts `request` of `drive` (the machine's `blockIo` port). */
+  start(drive: number, request: BlockRequest): void {
+    const number = BlockIo.requestNumber(drive, request.id);
+    const entry: { drive: number; request: BlockRequest; data?: Uint8Array } = { drive, request };
+    this.pending.set(number, entry);
+    if (!this.live) return;
+    this.running++;
+    this.perform(drive, request).then(
+      (data) => {
+        if (data !== undefined) entry.data = data;
+        this.running--;
+        this.onDone(number, VirtioBlkStatus.OK);
+      },
+      () => {
+        this.running--;
+        this.onDone(number, VirtioBlkStatus.IOERR);
+      },
+    );
+  }
+
+  /**
+   * Completes request `number` in the device with `status`; false when no device issued it
+   * (a divergence in replay). In replay the I/O of a successful request is performed now.
+   */
+  complete(machine: Machine, number: number, status: number): boolean {
+    const entry = this.pending.get(number);
+    if (entry === undefined) return false;
+    this.pending.delete(number);
+    let data = entry.data;
+    if (!this.live && status === VirtioBlkStatus.OK) data = this.performSync(entry.drive, entry.request);
+    return machine.completeBlock(entry.drive, entry.request.id, status, data);
+  }
+
+  private async perform(drive: number, request: BlockRequest): Promise<Uint8Array | undefined> {
+    const { image, serial } = this.drive(drive);
+    switch (request.type) {
+      case 'read':
+        return image.read(request.sector, request.length / SECTOR_BYTES);
+      case 'write':
+        await image.write(request.sector, request.data!);
+        return undefined;
+      case 'flush':
+        await image.flush();
+        return undefined;
+      case 'get-id':
+        return idBytes(serial, request.length);
+    }
+  }
+
+  private performSync(drive: number, request: BlockRequest): Uint8Array | undefined {
+    const { image, serial } = this.drive(drive);
+    switch (request.type) {
+      case 'read':
+        return image.readSync(request.sector, request.length / SECTOR_BYTES);
+      case 'write':
+        image.writeSync(request.sector, request.data!);
+        return undefined;
+      case 'flush':
+        image.flushSync();
+        return undefined;
+      case 'get-id':
+        return idBytes(serial, request.length);
+    }
+  }
+
+  private drive(index: number): Drive {
+    const drive = this.drives[index];
+    if (drive === undefined) throw new RrvmError('disk.missing', `the guest used drive ${index}, which is not attached`);
+    return drive;
+  }
+}
+
+/** The GET_ID answer: the serial's ASCII bytes, NUL-padded to `length`. */
+function idBytes(serial: string, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  out.set(Buffer.from(serial, 'latin1').subarray(0, length));
+  return out;
+}
