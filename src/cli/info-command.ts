@@ -48,6 +48,10 @@ export function infoCommand(program: Command): void {
         `recorded:     ${h.createdAt} by rrvm ${h.rrvmVersion}`,
         `guest:        ${h.elfPath} (sha256 ${h.elfSha256})`,
         `machine:      ${h.ramBytes / 1048576} MiB RAM, icount shift ${h.icountShift}, checkpoint every ${h.checkpointEvery} instructions`,
+        `devices:      ${h.devices.map((d) => d.kind + (d.kind === 'virtio-blk' ? ` (drive ${String(d.drive)}${d.readOnly === true ? ', read-only' : ''})` : '')).join(', ')}`,
+        ...h.disks.map(
+          (d) => `disk ${d.id}:   ${d.path} (${d.bytes} bytes, sha256 ${d.baseSha256})${d.serial !== '' ? `, serial "${d.serial}"` : ''}${d.overlay !== null ? `, started from overlay ${d.overlay.path}` : ''}`,
+        ),
         `instructions: ${endIcount}`,
         `events:       ${Object.values(counts).reduce((a, b) => a + b, 0)}`,
         ...Object.entries(counts).map(([kind, n]) => `  ${kind.padEnd(12)} ${String(n).padStart(10)}${bytes ? `  ${String(bytes[kind]).padStart(10)} bytes  ${(bytes[kind]! / n).toFixed(1)} B/event` : ''}`),
