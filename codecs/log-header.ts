@@ -46,6 +46,8 @@ export interface LogHeader {
   elfPath: string;
   disks: LogDisk[];
   devices: LogDevice[];
+  /** The `--chaos-io` seed the recording ran with, if any. */
+  chaosSeed?: number;
 }
 
 /**
@@ -108,8 +110,9 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** A copy of `value` holding only the LogHeader fields, or a message saying what is wrong. */
 function checkLogHeader(value: unknown): LogHeader | string {
   if (!isObject(value)) return 'not a map';
-  const { rrvmVersion, createdAt, compression, checkpointEvery, ramBytes, icountShift, elfSha256, elfPath, disks, devices } =
+  const { rrvmVersion, createdAt, compression, checkpointEvery, ramBytes, icountShift, elfSha256, elfPath, disks, devices, chaosSeed } =
     value;
+  if (chaosSeed !== undefined && !isCount(chaosSeed)) return 'chaosSeed is not a count';
   if (typeof rrvmVersion !== 'string') return 'rrvmVersion is not a string';
   if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt))) return 'createdAt is not an ISO date';
   if (compression !== 'none' && compression !== 'deflate') return `unknown compression ${String(compression)}`;
@@ -161,6 +164,7 @@ function checkLogHeader(value: unknown): LogHeader | string {
     elfPath,
     disks: diskCopies,
     devices: deviceCopies,
+    ...(chaosSeed === undefined ? {} : { chaosSeed }),
   };
 }
 

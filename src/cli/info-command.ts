@@ -52,6 +52,7 @@ export function infoCommand(program: Command): void {
         ...h.disks.map(
           (d) => `disk ${d.id}:   ${d.path} (${d.bytes} bytes, sha256 ${d.baseSha256})${d.serial !== '' ? `, serial "${d.serial}"` : ''}${d.overlay !== null ? `, started from overlay ${d.overlay.path}` : ''}`,
         ),
+        ...(h.chaosSeed === undefined ? [] : [`chaos-io:     seed ${h.chaosSeed} (disk completions were delayed at random while recording)`]),
         `instructions: ${endIcount}`,
         `events:       ${Object.values(counts).reduce((a, b) => a + b, 0)}`,
         ...Object.entries(counts).map(([kind, n]) => `  ${kind.padEnd(12)} ${String(n).padStart(10)}${bytes ? `  ${String(bytes[kind]).padStart(10)} bytes  ${(bytes[kind]! / n).toFixed(1)} B/event` : ''}`),

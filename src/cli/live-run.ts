@@ -31,6 +31,8 @@ export interface RecordTarget {
   path: string;
   compression: LogCompression;
   checkpointEvery: number;
+  /** `--chaos-io` seed, if given. */
+  chaosSeed?: number;
 }
 
 /**
@@ -72,6 +74,7 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
             elfPath: resolve(elfPath),
             disks: opened.disks,
             devices: headerDevices(config),
+            ...(record.chaosSeed === undefined ? {} : { chaosSeed: record.chaosSeed }),
           });
     const attached = attachTaps(taps, { mode: record === null ? 'run' : 'record', events$: events.events$, console$ });
     live = liveSession({
@@ -80,6 +83,7 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
       maxInsns: options.maxInsns ?? Infinity,
       input: serial.queue,
       drives: opened.drives,
+      ...(record?.chaosSeed === undefined ? {} : { chaosSeed: record.chaosSeed }),
       interactive: serial.interactive,
       idle: options.idle,
       record: writer === null || record === null ? null : { writer, checkpointEvery: record.checkpointEvery },

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import { liveRun, type LiveOptions } from './live-run.js';
 import { addMachineOptions } from './machine-options.js';
@@ -14,6 +15,8 @@ interface RecordOptions extends LiveOptions {
   output: string;
   compress: boolean;
   checkpointEvery: number;
+  /** `--chaos-io [seed]`: true without a seed. */
+  chaosIo?: number | true;
 }
 
 /** `rrvm record <elf> -o run.rrlog`: runs a guest live and records every input into a log. */
@@ -27,15 +30,19 @@ export function recordCommand(program: Command): void {
     .argument('<elf>', 'guest executable (ELF32 RISC-V)')
     .requiredOption('-o, --output <file>', 'the log to write (.rrlog)')
     .option('--compress', 'deflate each chunk of the log')
+    .option('--chaos-io [seed]', 'delay disk completions by random amounts (0–20 ms, from SEED; a random seed if none, printed on stderr) to shake out races in guest drivers; the log stays exactly replayable', parseCount)
     .addOption(
       new Option('--checkpoint-every <n>', 'instructions between CHECKPOINT digests').argParser(parseCount).default(DEFAULT_CHECKPOINT_EVERY, '2^24'),
     );
   addDriveOption(addTapOption(addSerialOptions(addMachineOptions(cmd)))).action(async (elfPath: string, opts: RecordOptions) => {
     if (opts.checkpointEvery < 1) throw new RrvmError('cli.usage', '--checkpoint-every must be at least 1');
+    const chaos = opts.chaosIo === undefined ? undefined : opts.chaosIo === true ? randomInt(2 ** 31) : opts.chaosIo;
+    if (chaos !== undefined) process.stderr.write(`rrvm: --chaos-io seed ${chaos}\n`);
     process.exitCode = await liveRun(elfPath, opts, {
       path: opts.output,
       compression: opts.compress ? 'deflate' : 'none',
       checkpointEvery: opts.checkpointEvery,
+      ...(chaos === undefined ? {} : { chaosSeed: chaos }),
     });
   });
 }

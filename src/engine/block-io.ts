@@ -18,10 +18,10 @@ export interface Drive {
 /**
  * The host side of block I/O (DESIGN §7). Live, a request starts asynchronous host I/O at
  * once and its completion is handed to `onDone` (which queues a BLOCK_DONE event); the data
- * read wait here until that event is applied. In replay nothing happens at the start: when
- * the recorded BLOCK_DONE is applied, the same I/O is performed synchronously from base +
- * overlay. The image serialises requests in issue order and completions are applied in
- * arrival order, so both see the disk in the same state.
+ * read wait here until that event is applied. In replay the same I/O is performed
+ * synchronously from base + overlay when the request starts, and its result waits for the
+ * recorded BLOCK_DONE. The image runs requests in issue order in both modes, so they see the
+ * disk in the same state whatever order the completions arrive in (`--chaos-io` shuffles it).
  */
 export class BlockIo {
   /** Requests started and not yet completed, by request number. */
@@ -32,6 +32,8 @@ export class BlockIo {
     private readonly drives: readonly Drive[],
     private readonly live: boolean,
     private readonly onDone: (request: number, status: number) => void = () => {},
+    /** `--chaos-io`: an extra delay before each completion is reported, in ms. */
+    private readonly chaosDelayMs: (() => number) | null = null,
   ) {}
 
   /** Live: requests started whose host I/O has not finished (a completion is still coming). */
@@ -49,32 +51,37 @@ export class BlockIo {
     const number = BlockIo.requestNumber(drive, request.id);
     const entry: { drive: number; request: BlockRequest; data?: Uint8Array } = { drive, request };
     this.pending.set(number, entry);
-    if (!this.live) return;
+    if (!this.live) {
+      entry.data = this.performSync(drive, request);
+      return;
+    }
     this.running++;
     this.perform(drive, request).then(
       (data) => {
         if (data !== undefined) entry.data = data;
-        this.running--;
-        this.onDone(number, VirtioBlkStatus.OK);
+        this.finish(number, VirtioBlkStatus.OK);
       },
-      () => {
-        this.running--;
-        this.onDone(number, VirtioBlkStatus.IOERR);
-      },
+      () => this.finish(number, VirtioBlkStatus.IOERR),
     );
   }
 
-  /**
-   * Completes request `number` in the device with `status`; false when no device issued it
-   * (a divergence in replay). In replay the I/O of a successful request is performed now.
-   */
+  /** Completes request `number` in the device with `status`; false when no device issued it (a divergence in replay). */
   complete(machine: Machine, number: number, status: number): boolean {
     const entry = this.pending.get(number);
     if (entry === undefined) return false;
     this.pending.delete(number);
-    let data = entry.data;
-    if (!this.live && status === VirtioBlkStatus.OK) data = this.performSync(entry.drive, entry.request);
-    return machine.completeBlock(entry.drive, entry.request.id, status, data);
+    return machine.completeBlock(entry.drive, entry.request.id, status, status === VirtioBlkStatus.OK ? entry.data : undefined);
+  }
+
+  /** Host I/O of request `number` ended: reports it, after the chaos delay if any. */
+  private finish(number: number, status: number): void {
+    const delayMs = this.chaosDelayMs?.() ?? 0;
+    const report = (): void => {
+      this.running--;
+      this.onDone(number, status);
+    };
+    if (delayMs > 0) setTimeout(report, delayMs);
+    else report();
   }
 
   private async perform(drive: number, request: BlockRequest): Promise<Uint8Array | undefined> {

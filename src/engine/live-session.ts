@@ -8,6 +8,7 @@ import { LiveMode, type IdlePolicy } from './live-mode.js';
 import type { InputQueue } from './input-queue.js';
 import { BlockIo, type Drive } from './block-io.js';
 import { blockDoneFamily } from './families/block-done.js';
+import { chaosDelays } from './chaos.js';
 import { Session, type SessionResult } from './session.js';
 
 /** Everything a `run` or `record` session is built from. */
@@ -21,6 +22,8 @@ export interface LiveSessionOptions {
   input: InputQueue;
   /** The drives, by drive index (`config.virtio` has their virtio-blk devices). */
   drives?: readonly Drive[];
+  /** `--chaos-io`: delay host completions by amounts drawn from this seed. */
+  chaosSeed?: number;
   interactive: boolean;
   idle: IdlePolicy;
   /** Where to record, or null for a plain run. */
@@ -48,7 +51,12 @@ export function liveSession(options: LiveSessionOptions): LiveSession {
   const footer = options.record === null ? null : lastValueFrom(events.events$.pipe(recordSink(options.record.writer)));
   const drives = options.drives ?? [];
   // A block completion is host input like any other: it joins the queue, tagged by its family.
-  const blocks = drives.length === 0 ? null : new BlockIo(drives, true, (request, status) => options.input.push(blockDoneFamily.capture({ request, status })));
+  const blocks = drives.length === 0 ? null : new BlockIo(
+          drives,
+          true,
+          (request, status) => options.input.push(blockDoneFamily.capture({ request, status })),
+          options.chaosSeed === undefined ? null : chaosDelays(options.chaosSeed),
+        );
   const mode = new LiveMode(
     options.input,
     events,
