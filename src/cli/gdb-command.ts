@@ -3,6 +3,8 @@ import { ExitStatus } from '../core/rrvm-error.js';
 import { TimeTravelSession } from '../engine/time-travel-session.js';
 import { listenForGdb } from '../gdb/gdb-server.js';
 import { openRecording } from './open-recording.js';
+import { addDriveOption, parseDrives } from './drive-options.js';
+import { openReplayDrives } from './open-drives.js';
 import { parseIntInRange, parseMemorySize } from './parse-options.js';
 import { addElfOptions } from './replay-command.js';
 import { writeOut } from './stdout.js';
@@ -14,6 +16,8 @@ interface GdbOptions {
   elf?: string;
   force?: boolean;
   snapshotMem?: number;
+  /** `--drive` values: where the recorded disk images are now. */
+  drive: string[];
 }
 
 /** The host gdb connects from unless `--listen` says otherwise: this machine only. */
@@ -62,13 +66,15 @@ export function gdbCommand(program: Command): void {
     .option('--port <n>', 'TCP port on 127.0.0.1 (0: any free port)', parseIntInRange(0, 65535), DEFAULT_PORT)
     .addOption(new Option('--listen <host:port>', 'listen on this address instead, e.g. 0.0.0.0:1234 to accept other machines (anyone who can connect controls the debugger)').argParser(parseListen).conflicts('port'))
     .option('--snapshot-mem <size>', 'memory for automatic snapshots, e.g. 256M (default: 4 × guest RAM; more: faster reverse execution)', parseMemorySize);
-  addElfOptions(cmd)
+  addDriveOption(addElfOptions(cmd))
     .addHelpText('after', EXAMPLE)
     .action(async (logPath: string, opts: GdbOptions) => {
       const { reader, image } = openRecording(logPath, { elf: opts.elf, force: opts.force });
+      const drives = openReplayDrives(reader.header.disks, parseDrives(opts.drive));
       const session = new TimeTravelSession({
         image,
         reader,
+        drives,
         onConsole: (bytes) => writeOut(bytes),
         ...(opts.snapshotMem !== undefined ? { snapshotMemBytes: opts.snapshotMem } : {}),
       });

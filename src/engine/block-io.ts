@@ -8,6 +8,19 @@ import type { DiskImage } from './disk/disk-image.js';
 /** Drives per machine: a BLOCK_DONE's request number is `id * MAX_DRIVES + drive`. */
 export const MAX_DRIVES = 8;
 
+/** Block I/O state kept with a snapshot (see `BlockIo.save`). */
+export interface SavedBlockIo {
+  readonly pending: ReadonlyMap<number, PendingBlock>;
+  readonly disks: readonly ReadonlyMap<number, Uint8Array>[];
+}
+
+/** A request started and not completed. */
+interface PendingBlock {
+  drive: number;
+  request: BlockRequest;
+  data?: Uint8Array;
+}
+
 /** A drive as the engine serves it: its image and the id string GET_ID answers. */
 export interface Drive {
   image: DiskImage;
@@ -25,7 +38,7 @@ export interface Drive {
  */
 export class BlockIo {
   /** Requests started and not yet completed, by request number. */
-  private readonly pending = new Map<number, { drive: number; request: BlockRequest; data?: Uint8Array }>();
+  private readonly pending = new Map<number, PendingBlock>();
   private running = 0;
 
   constructor(
@@ -49,7 +62,7 @@ export class BlockIo {
   /** Starts `request` of `drive` (the machine's `blockIo` port). */
   start(drive: number, request: BlockRequest): void {
     const number = BlockIo.requestNumber(drive, request.id);
-    const entry: { drive: number; request: BlockRequest; data?: Uint8Array } = { drive, request };
+    const entry: PendingBlock = { drive, request };
     this.pending.set(number, entry);
     if (!this.live) {
       entry.data = this.performSync(drive, request);
@@ -63,6 +76,22 @@ export class BlockIo {
       },
       () => this.finish(number, VirtioBlkStatus.IOERR),
     );
+  }
+
+  /**
+   * The replay side's state for a snapshot: the requests started and not completed (with the
+   * data their I/O produced) and every drive's in-memory writes. Entries are never changed
+   * after they are made, so snapshots share them.
+   */
+  save(): SavedBlockIo {
+    return { pending: new Map(this.pending), disks: this.drives.map((d) => d.image.saveMemory()) };
+  }
+
+  /** Returns to a state `save` returned. */
+  restore(saved: SavedBlockIo): void {
+    this.pending.clear();
+    for (const [number, entry] of saved.pending) this.pending.set(number, entry);
+    saved.disks.forEach((memory, i) => this.drives[i]!.image.restoreMemory(memory));
   }
 
   /** Completes request `number` in the device with `status`; false when no device issued it (a divergence in replay). */

@@ -1,4 +1,5 @@
 import type { ReplayPosition } from './replay-mode.js';
+import type { SavedBlockIo } from './block-io.js';
 import type { SavedSession } from './session.js';
 
 /**
@@ -10,4 +11,6 @@ export interface Snapshot {
   icount: number;
   session: SavedSession;
   replay: ReplayPosition;
+  /** Block requests in flight and the disks' in-memory writes (null without drives). */
+  blocks: SavedBlockIo | null;
 }

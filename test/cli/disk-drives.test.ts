@@ -263,8 +263,8 @@ describe('bad --drive input: one line, exit 1', () => {
     expectOneLineError(rrvm(['verify', '--drive', `file=${IMG}`, '--drive', `file=${IMG}`, DLOG]), pattern);
   });
 
-  it('rrvm gdb and --save-snapshot refuse a recording with disks (not supported yet)', () => {
-    expectOneLineError(rrvm(['gdb', DLOG], { timeoutMs: 10_000 }), /with disks is not supported yet/);
+  it('rrvm gdb checks the drives like replay; --save-snapshot refuses a recording with disks (not supported yet)', () => {
+    expectOneLineError(rrvm(['gdb', '--port', '0', '--drive', `file=${IMG}`, '--drive', `file=${IMG}`, DLOG], { timeoutMs: 10_000 }), /recorded with 1 drive\(s\); --drive was given 2 time\(s\)/);
     const snap = misc.path('never.rrsnap');
     expectOneLineError(rrvm(['replay', '--until', '1000', '--save-snapshot', snap, DLOG]), /with disks are not supported yet/);
     expect(() => statSync(snap)).toThrow();

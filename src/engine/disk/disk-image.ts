@@ -134,6 +134,20 @@ export class DiskImage {
     else this.writeMemory(sector, data);
   }
 
+  /**
+   * The sectors written in memory (a replay's writes), to keep with a snapshot. Sector arrays
+   * are replaced, never changed in place, so snapshots share them.
+   */
+  saveMemory(): Map<number, Uint8Array> {
+    return new Map(this.memory);
+  }
+
+  /** Puts the in-memory writes back to what `saveMemory` returned. */
+  restoreMemory(saved: ReadonlyMap<number, Uint8Array>): void {
+    this.memory.clear();
+    for (const [sector, data] of saved) this.memory.set(sector, data);
+  }
+
   /** Makes every write durable (an overlay file is synced; memory needs nothing). */
   flushSync(): void {
     this.checkSync();
