@@ -254,17 +254,14 @@ export class TimeTravelSession implements DebugTarget {
     if (this.watches.length > 0) {
       const before = this.moveTo(here - 1);
       if (before !== null) return before;
-      const hit = this.hasReadWatches() ? this.readWatchHitAtPc() : null;
-      const stop = hit === null ? this.run(here, true, this.icount) : null;
-      if (hit !== null || stop?.kind === 'watch') {
-        // The instruction being undone accessed a watched location: report it here, after
-        // the access, and gdb steps back over it and compares the values.
-        const watch = hit ?? (stop as { watch: Watch }).watch;
-        this.moveTo(here);
-        return { reason: 'watchpoint', kind: watch.kind, address: hit !== null ? watch.address : (stop as { address: number }).address };
-      }
-      this.moveTo(here - 1);
-      return { reason: 'step' };
+      // Does the instruction being undone access a watched location? A read shows before it
+      // runs; a write shows by running it.
+      const read = this.readWatchHitAtPc();
+      const stop = read === null ? this.run(here, true, this.icount) : null;
+      const hit = read !== null ? { kind: read.kind, address: read.address } : stop?.kind === 'watch' ? { kind: stop.watch.kind, address: stop.address } : null;
+      // Reported here, after the access: gdb steps back over it and compares the values.
+      this.moveTo(hit !== null ? here : here - 1);
+      return hit !== null ? { reason: 'watchpoint', ...hit } : { reason: 'step' };
     }
     const stop = this.moveTo(here - 1);
     return stop ?? { reason: 'step' };

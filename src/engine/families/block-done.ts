@@ -1,4 +1,5 @@
 import type { BlockRequest } from '../../machine/devices/virtio/block-backend.js';
+import { MAX_DRIVES } from '../block-io.js';
 import type { PushFamily } from './event-family.js';
 import { describePayload } from './describe-payload.js';
 
@@ -14,7 +15,8 @@ export const blockDoneFamily: PushFamily<'BLOCK_DONE', { request: number; status
   apply: (machine, payload, io) => (io.blocks !== null && io.blocks.complete(machine, payload.request, payload.status) ? payload : null),
   rest: () => null,
   merge: () => null,
-  shortfall: (payload) => `no drive issued block request ${payload.request} (drive ${payload.request % 8}, id ${Math.floor(payload.request / 8)})`,
+  shortfall: (payload) =>
+    `no drive issued block request ${payload.request} (drive ${payload.request % MAX_DRIVES}, id ${Math.floor(payload.request / MAX_DRIVES)})`,
   describe: describePayload,
   device: null,
   port: 'blockIo',

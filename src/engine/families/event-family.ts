@@ -91,6 +91,5 @@ export interface AnyPullFamily {
   request(args: unknown[]): string;
 }
 
-/** Any family of the registry. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+/** Any family of the registry (each with its own kind and port types). */
 export type AnyFamily = PushFamily<any> | PullFamily<any, any>;
