@@ -18,5 +18,5 @@ export { LogReader } from './log-reader.js';
 export type { LogChunk, LogTruncation } from './log-reader.js';
 export { LogWriter } from './log-writer.js';
 export { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT_VERSION } from './snapshot-codec.js';
-export type { SnapshotIdentity, SnapshotRecord } from './snapshot-codec.js';
+export type { SnapshotBlock, SnapshotIdentity, SnapshotIo, SnapshotRecord } from './snapshot-codec.js';
 export type { LogWriterOptions } from './log-writer.js';

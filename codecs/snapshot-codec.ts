@@ -2,6 +2,8 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { Packr } from 'msgpackr';
 import { RrvmError } from '../src/core/rrvm-error.js';
 import type { StopReason } from '../src/core/stop-reason.js';
+import type { BlockRequest, BlockRequestType } from '../src/machine/devices/virtio/block-backend.js';
+import { VIRTIO_BLK_SECTOR_BYTES } from '../src/machine/devices/virtio/virtio-blk.js';
 import type { SavedMachine } from '../src/machine/machine.js';
 import { PAGE_BYTES } from '../src/machine/ram.js';
 import type { StateRecord, StateValue } from '../src/machine/state.js';
@@ -10,7 +12,7 @@ import { crc32 } from './crc32.js';
 /** First bytes of a snapshot file. */
 export const SNAPSHOT_MAGIC = 'RRVS';
 /** Snapshot format version; bump it whenever a state holder's saved fields change. */
-export const SNAPSHOT_FORMAT_VERSION = 1;
+export const SNAPSHOT_FORMAT_VERSION = 2;
 /** Magic (4) + version (u16) + CRC-32 of the payload (u32). */
 const PREFIX_BYTES = 10;
 /** A snapshot payload never inflates beyond this (RAM is at most 2 GiB, plus state). */
@@ -23,6 +25,26 @@ export interface SnapshotIdentity {
   logCreatedAt: string;
   ramBytes: number;
   icountShift: number;
+}
+
+/** One block request in flight at the snapshot, with the data its (replayed) I/O produced. */
+export interface SnapshotBlock {
+  /** The request number its BLOCK_DONE event carries. */
+  number: number;
+  drive: number;
+  request: BlockRequest;
+  data: Uint8Array | null;
+}
+
+/** The engine's I/O state at the snapshot (plain data; see src/engine/replay-io.ts). */
+export interface SnapshotIo {
+  /** The id the next BH will get. */
+  nextBh: number;
+  /** BHs deferred and not yet run: [id, owner (virtio slot), tag]. */
+  bhs: [number, number, number][];
+  blocks: SnapshotBlock[];
+  /** Per drive, the sectors written so far (in memory): [sector, 512 bytes]. */
+  disks: [number, Uint8Array][][];
 }
 
 /** Everything a snapshot file holds. */
@@ -38,6 +60,7 @@ export interface SnapshotRecord {
   /** Console bytes produced before this point. */
   consoleBytes: number;
   machine: SavedMachine;
+  io: SnapshotIo;
 }
 
 // Typed arrays travel as msgpackr's typed-array extensions; no records extension.
@@ -60,6 +83,7 @@ export function encodeSnapshot(record: SnapshotRecord): Uint8Array {
     output: record.output,
     consoleBytes: record.consoleBytes,
     state: record.machine.state,
+    io: record.io,
     pageCount: record.machine.pages.length,
     pages,
   };
@@ -116,6 +140,9 @@ export function decodeSnapshot(bytes: Uint8Array, template: StateRecord, name: s
   if (stop !== null && (typeof stop !== 'object' || typeof stop.kind !== 'string')) throw bad('stop');
   const mismatch = shapeMismatch(template, body.state as StateValue, 'state');
   if (mismatch !== null) throw bad(mismatch);
+  const io = body.io as SnapshotIo;
+  const ioMismatch = snapshotIoMismatch(io);
+  if (ioMismatch !== null) throw bad(ioMismatch);
   const pageCount = body.pageCount as number;
   if (pageCount !== identity.ramBytes / PAGE_BYTES) throw bad('page count');
   const pages: (Uint8Array | null)[] = new Array<Uint8Array | null>(pageCount).fill(null);
@@ -136,7 +163,29 @@ export function decodeSnapshot(bytes: Uint8Array, template: StateRecord, name: s
     output: [output[0] as number, output[1] as number],
     consoleBytes: body.consoleBytes as number,
     machine: { state: body.state as StateRecord, pages },
+    io,
   };
+}
+
+const REQUEST_TYPES: readonly unknown[] = ['read', 'write', 'flush', 'get-id'] satisfies BlockRequestType[];
+
+/** What is wrong with a decoded `io` record, or null. */
+function snapshotIoMismatch(io: SnapshotIo): string | null {
+  if (typeof io !== 'object' || io === null || !isCount(io.nextBh)) return 'io';
+  const isTuple = (v: unknown, n: number): v is unknown[] => Array.isArray(v) && v.length === n;
+  if (!Array.isArray(io.bhs) || !io.bhs.every((bh) => isTuple(bh, 3) && bh.every(isCount))) return 'io.bhs';
+  if (!Array.isArray(io.blocks)) return 'io.blocks';
+  for (const b of io.blocks) {
+    const r = b?.request;
+    if (typeof b !== 'object' || b === null || !isCount(b.number) || !isCount(b.drive) || !(b.data === null || b.data instanceof Uint8Array)) return 'io.blocks entry';
+    if (typeof r !== 'object' || r === null || !isCount(r.id) || !REQUEST_TYPES.includes(r.type) || !isCount(r.sector) || !isCount(r.length)) return 'io.blocks request';
+    if (r.data !== undefined && !(r.data instanceof Uint8Array)) return 'io.blocks request data';
+  }
+  if (!Array.isArray(io.disks)) return 'io.disks';
+  for (const disk of io.disks) {
+    if (!Array.isArray(disk) || !disk.every((w) => isTuple(w, 2) && isCount(w[0]) && w[1] instanceof Uint8Array && w[1].length === VIRTIO_BLK_SECTOR_BYTES)) return 'io.disks entry';
+  }
+  return null;
 }
 
 function isCount(v: unknown): v is number {

@@ -8,7 +8,6 @@ import type { SessionResult } from '../engine/session.js';
 import { openRecording } from './open-recording.js';
 import { parseDrives } from './drive-options.js';
 import { openReplayDrives } from './open-drives.js';
-import { RrvmError } from '../core/rrvm-error.js';
 import { checkSnapshotTarget } from './check-log-target.js';
 import { readInputFile } from './load-guest.js';
 import { writeFileAtomically } from './write-file.js';
@@ -47,9 +46,6 @@ export interface ReplayOutcome {
  */
 export async function replayLog(logPath: string, options: ReplayOptions, onConsole: (bytes: Uint8Array) => void): Promise<ReplayOutcome> {
   const { reader, header, image } = openRecording(logPath, options);
-  if (header.disks.length > 0 && (options.saveSnapshot !== undefined || options.fromSnapshot !== undefined)) {
-    throw new RrvmError('snapshot.disks', 'snapshots of a recording with disks are not supported yet (the disk overlays are not part of snapshots)');
-  }
   const drives = openReplayDrives(header.disks, parseDrives(options.drive ?? []));
   if (options.saveSnapshot !== undefined) checkSnapshotTarget(options.saveSnapshot, [logPath, header.elfPath]);
   const from = options.fromSnapshot === undefined ? undefined : { bytes: readInputFile(options.fromSnapshot, 'snapshot'), name: options.fromSnapshot };

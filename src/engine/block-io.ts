@@ -15,7 +15,7 @@ export interface SavedBlockIo {
 }
 
 /** A request started and not completed. */
-interface PendingBlock {
+export interface PendingBlock {
   drive: number;
   request: BlockRequest;
   data?: Uint8Array;

@@ -1,10 +1,10 @@
-/** Largest extra delay `--chaos-io` adds to a host completion, in ms. */
+/** Largest extra delay `--chaos-io` adds to a host completion or a BH, in ms. */
 const CHAOS_MAX_DELAY_MS = 20;
 
 /**
- * `--chaos-io`: extra delays for host completions (block I/O) drawn from a seeded generator
- * (mulberry32), to shake out races in guest drivers. Only the recording sees them; the log
- * stays exactly replayable.
+ * `--chaos-io`: extra delays for host completions (block I/O) and BHs, drawn from a seeded
+ * generator (mulberry32), to shake out races in guest drivers. Only the recording sees them;
+ * the log stays exactly replayable.
  */
 export function chaosDelays(seed: number): () => number {
   let state = seed >>> 0;

@@ -1,13 +1,6 @@
 import type { EventKind } from '../core/event.js';
 import type { Machine } from '../machine/machine.js';
 import type { FamilyIo, HostInput, PushFamily } from './families/event-family.js';
-import { FAMILIES } from './families/registry.js';
-
-/** Input applied at one checkpoint: the family and the payload its device accepted. */
-export interface AppliedInput {
-  family: PushFamily<EventKind>;
-  payload: object;
-}
 
 /**
  * Host input of every push family waiting for the guest: the one queue the live side drains
@@ -47,11 +40,11 @@ export class InputQueue {
 
   /**
    * Offers the queued input to the machine, oldest first, and removes what was taken. Once a
-   * family's device is full, its later input waits too (its order is kept). Returns what was
-   * applied, in registry order (a family's payloads merged where it allows).
+   * family's device is full, its later input waits too (its order is kept). `onApplied` hears
+   * each payload a device accepted, in the order applied — the order the log must keep, since
+   * applying one may pull (a BH that asks for entropy) and replay applies them in log order.
    */
-  deliver(machine: Machine, io: FamilyIo): AppliedInput[] {
-    const accepted = new Map<PushFamily<EventKind>, object[]>();
+  deliver(machine: Machine, io: FamilyIo, onApplied: (input: HostInput) => void): void {
     const full = new Set<PushFamily<EventKind>>();
     const left: HostInput[] = [];
     for (const input of this.inputs) {
@@ -62,13 +55,7 @@ export class InputQueue {
       }
       const payload = input.payload as never;
       const taken = family.apply(machine, payload, io);
-      if (taken !== null) {
-        const list = accepted.get(family) ?? [];
-        const merged = list.length === 0 ? null : family.merge(list[list.length - 1] as never, taken);
-        if (merged !== null) list[list.length - 1] = merged;
-        else list.push(taken);
-        accepted.set(family, list);
-      }
+      if (taken !== null) onApplied({ family, payload: taken });
       const rest = taken === null ? payload : family.rest(payload, taken);
       if (rest !== null) {
         full.add(family);
@@ -76,11 +63,6 @@ export class InputQueue {
       }
     }
     this.inputs = left;
-    const applied: AppliedInput[] = [];
-    for (const family of FAMILIES) {
-      for (const payload of accepted.get(family as PushFamily<EventKind>) ?? []) applied.push({ family: family as PushFamily<EventKind>, payload });
-    }
-    return applied;
   }
 
   /** Resolves when the next input is pushed, even after the queue closed (a completion still due). */

@@ -4,7 +4,8 @@ import type { EventStream } from '../../streams/event-stream.js';
 import type { UnstampedEvent } from '../core/event.js';
 import type { HostPorts } from '../machine/host-ports.js';
 import { checkpointDigest } from './checkpoint-digest.js';
-import type { FamilyIo } from './families/event-family.js';
+import type { FamilyIo, HostInput } from './families/event-family.js';
+import type { Machine } from '../machine/machine.js';
 import { IDLE_FAMILY, PULL_FAMILIES, START_FAMILIES } from './families/registry.js';
 import type { InputQueue } from './input-queue.js';
 import type { SessionContext, SessionMode } from './session-mode.js';
@@ -35,13 +36,15 @@ export class LiveMode implements SessionMode {
   private lastCheckpointIcount = 0;
   /** `input.arrivals` at the last checkpoint. */
   private arrivalsSeen = 0;
+  /** While input is applied: the pull events made since the last push event applied (recorded after it). */
+  private heldPulls: UnstampedEvent[] | null = null;
 
   constructor(
     private readonly input: InputQueue,
     private readonly events: EventStream,
     private readonly options: LiveModeOptions,
     /** Host I/O in flight (drives): started through the ports, completed by queued events. */
-    private readonly io: FamilyIo = { blocks: null },
+    private readonly io: FamilyIo,
   ) {
     this.interactive = options.interactive;
     // Every pull port asks the host, then records the request and its answer.
@@ -49,7 +52,9 @@ export class LiveMode implements SessionMode {
     for (const family of PULL_FAMILIES) {
       ports[family.port] = (...args: unknown[]) => {
         const value = family.host(...args);
-        this.events.emit(family.record(args, value), this.context.machine.icount);
+        const event = family.record(args, value);
+        if (this.heldPulls !== null) this.heldPulls.push(event);
+        else this.events.emit(event, this.context.machine.icount);
         return value;
       };
     }
@@ -69,17 +74,47 @@ export class LiveMode implements SessionMode {
   checkpoint(): void {
     const { machine, output } = this.context;
     this.arrivalsSeen = this.input.arrivals;
-    if (this.input.pending) {
-      for (const { family, payload } of this.input.deliver(machine, this.io)) {
-        this.events.emit({ kind: family.kind, ...payload } as UnstampedEvent, machine.icount);
-      }
-    }
+    if (this.input.pending) this.deliverInput(machine);
     const every = this.options.checkpointEvery;
     const icount = machine.icount;
     if (every !== Infinity && icount % every === 0 && icount > this.lastCheckpointIcount) {
       this.lastCheckpointIcount = icount;
       this.events.emit({ kind: 'CHECKPOINT', digest: checkpointDigest(machine, output) }, icount);
     }
+  }
+
+  /**
+   * Applies the queued input and records it in the order applied, each push event followed by
+   * the pulls its device made while applying it (replay applies the event, then answers them).
+   * Consecutive payloads of one family that made no pulls are merged where the family allows.
+   */
+  private deliverInput(machine: Machine): void {
+    let last: HostInput | null = null;
+    let lastPulls: UnstampedEvent[] = [];
+    const flush = (): void => {
+      if (last !== null) this.events.emit({ kind: last.family.kind, ...last.payload } as UnstampedEvent, machine.icount);
+      for (const pull of lastPulls) this.events.emit(pull, machine.icount);
+    };
+    this.heldPulls = [];
+    this.input.deliver(machine, this.io, (applied) => {
+      const pulls = this.heldPulls!;
+      this.heldPulls = [];
+      const merged =
+        last !== null && last.family === applied.family && lastPulls.length === 0 && pulls.length === 0
+          ? applied.family.merge(last.payload as never, applied.payload as never)
+          : null;
+      if (merged !== null) {
+        last = { family: applied.family, payload: merged };
+        return;
+      }
+      flush();
+      last = applied;
+      lastPulls = pulls;
+    });
+    // A device that refused its input pulled nothing; anything held is recorded, never lost.
+    lastPulls = lastPulls.concat(this.heldPulls);
+    this.heldPulls = null;
+    flush();
   }
 
   async idle(): Promise<number | null> {
@@ -89,8 +124,8 @@ export class LiveMode implements SessionMode {
     // (stdin still open) or a timer can wake the guest.
     // Input that arrived after that checkpoint (a completion) is applied at the next one.
     if (this.input.arrivals !== this.arrivalsSeen) return 0;
-    // Host I/O still running will push its completion: wait for it, even after input ended.
-    const inFlight = this.io.blocks?.inFlight ?? 0;
+    // Host I/O still running (or a BH still delayed) will push its event: wait for it, even after input ended.
+    const inFlight = (this.io.blocks?.inFlight ?? 0) + this.io.deferrals.inFlight;
     if (untilDeadlineNs === Infinity && this.input.closed && inFlight === 0) return null;
     let ns: number;
     if (this.options.idle === 'skip' && untilDeadlineNs !== Infinity) {

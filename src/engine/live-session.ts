@@ -8,6 +8,8 @@ import { LiveMode, type IdlePolicy } from './live-mode.js';
 import type { InputQueue } from './input-queue.js';
 import { BlockIo, type Drive } from './block-io.js';
 import { blockDoneFamily } from './families/block-done.js';
+import { bhFamily } from './families/bh.js';
+import { Deferrals } from './deferrals.js';
 import { chaosDelays } from './chaos.js';
 import { Session, type SessionResult } from './session.js';
 
@@ -51,12 +53,11 @@ export function liveSession(options: LiveSessionOptions): LiveSession {
   const footer = options.record === null ? null : lastValueFrom(events.events$.pipe(recordSink(options.record.writer)));
   const drives = options.drives ?? [];
   // A block completion is host input like any other: it joins the queue, tagged by its family.
-  const blocks = drives.length === 0 ? null : new BlockIo(
-          drives,
-          true,
-          (request, status) => options.input.push(blockDoneFamily.capture({ request, status })),
-          options.chaosSeed === undefined ? null : chaosDelays(options.chaosSeed),
-        );
+  const chaos = options.chaosSeed === undefined ? null : chaosDelays(options.chaosSeed);
+  const blocks =
+    drives.length === 0 ? null : new BlockIo(drives, true, (request, status) => options.input.push(blockDoneFamily.capture({ request, status })), chaos);
+  // So is a BH that falls due: the device's code runs when its event is applied.
+  const deferrals = new Deferrals(true, (id) => options.input.push(bhFamily.capture(id)), chaos);
   const mode = new LiveMode(
     options.input,
     events,
@@ -65,7 +66,7 @@ export function liveSession(options: LiveSessionOptions): LiveSession {
       interactive: options.interactive,
       checkpointEvery: options.record?.checkpointEvery ?? Infinity,
     },
-    { blocks },
+    { blocks, deferrals },
   );
   const session = new Session(options.image, mode, {
     config: options.config,

@@ -6,6 +6,7 @@ import { checkpointMismatch } from './checkpoint-digest.js';
 import { DivergenceError, describeEvent } from './divergence.js';
 import type { CheckpointEvent, RrEvent } from '../core/event.js';
 import { EventLookahead } from './event-lookahead.js';
+import { replayIo } from './replay-io.js';
 import type { SessionContext, SessionMode } from './session-mode.js';
 import { stopFromShutdown, type StopReason } from '../core/stop-reason.js';
 
@@ -60,8 +61,8 @@ export class ReplayMode implements SessionMode {
     private readonly openLog: (fromSeq: number) => Iterator<RrEvent[]>,
     private readonly events: EventStream,
     private readonly end: ReplayEnd,
-    /** Host I/O in flight (drives); in replay it is redone from the images when completions are applied. */
-    private readonly io: FamilyIo = { blocks: null },
+    /** Host I/O in flight (drives, BHs); in replay block I/O is redone from the images, BHs run from the log. */
+    readonly io: FamilyIo = replayIo([]),
   ) {
     this.ahead = new EventLookahead(openLog(0));
     // Every pull port is answered from the log; the request must match the recorded one.
@@ -170,9 +171,12 @@ export class ReplayMode implements SessionMode {
         default: {
           const family = pushFamilyOf(e.kind);
           if (family === undefined) return this.diverge(e, `this machine has no device for ${e.kind} events`);
+          // Consumed first: pulls its device makes while applying it follow it in the log.
+          this.apply(e);
           // The event itself serves as its payload (the extra kind and stamp fields are ignored).
           const taken = family.apply(machine, e as never, this.io);
           if (taken === null || family.rest(e as never, taken) !== null) this.diverge(e, family.shortfall(e as never, taken));
+          continue;
         }
       }
       this.apply(e);

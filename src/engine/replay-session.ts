@@ -2,7 +2,8 @@ import { decodeSnapshot, type LogReader, type SnapshotRecord } from '../../codec
 import { EventStream } from '../../streams/event-stream.js';
 import type { ElfImage } from '../machine/elf-image.js';
 import { replayMachineConfig } from './replay-config.js';
-import { BlockIo, type Drive } from './block-io.js';
+import type { Drive } from './block-io.js';
+import { replayIo } from './replay-io.js';
 import { ReplayMode } from './replay-mode.js';
 import { Session, type SessionResult } from './session.js';
 import { restoreSnapshotRecord, snapshotRecordOf } from './snapshot-file.js';
@@ -41,7 +42,7 @@ export function replaySession(options: ReplaySessionOptions): ReplaySession {
   const end =
     reader.footer !== null ? { icount: reader.footer.endIcount, complete: true } : { icount: reader.truncatedAt?.icount ?? 0, complete: false };
   const drives = options.drives ?? [];
-  const mode = new ReplayMode((seq) => reader.eventChunksFromSeq(seq), events, end, { blocks: drives.length === 0 ? null : new BlockIo(drives, false) });
+  const mode = new ReplayMode((seq) => reader.eventChunksFromSeq(seq), events, end, replayIo(drives));
   const session = new Session(options.image, mode, {
     config: replayMachineConfig(reader.header, reader.name),
     maxInsns: options.maxInsns,

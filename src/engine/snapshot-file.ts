@@ -1,6 +1,7 @@
 import type { LogHeader, SnapshotIdentity, SnapshotRecord } from '../../codecs/index.js';
 import { RrvmError } from '../core/rrvm-error.js';
 import type { ReplayMode } from './replay-mode.js';
+import { restoreIo, saveIo, savedIoFrom, snapshotIoOf } from './replay-io.js';
 import type { Session } from './session.js';
 
 /** The identity a snapshot of a replay of the log with `header` carries. */
@@ -20,11 +21,13 @@ export function snapshotRecordOf(session: Session, mode: ReplayMode, header: Log
     output: saved.output,
     consoleBytes: saved.consoleBytes,
     machine: saved.machine,
+    io: snapshotIoOf(saveIo(mode.io)),
   };
 }
 
 /**
- * Puts a replay at a snapshot's point: machine, console hash and log position. Console output
+ * Puts a replay at a snapshot's point: machine, engine I/O (block requests, disk writes, BHs),
+ * console hash and log position. Console output
  * before that point counts as shown. Refuses (`snapshot.mismatch`) a snapshot of another recording.
  */
 export function restoreSnapshotRecord(record: SnapshotRecord, session: Session, mode: ReplayMode, header: LogHeader, name: string): void {
@@ -36,7 +39,10 @@ export function restoreSnapshotRecord(record: SnapshotRecord, session: Session, 
       `${name} was taken from another recording (made ${have.logCreatedAt} of ELF ${have.elfSha256.slice(0, 16)}…; this log was made ${want.logCreatedAt} of ELF ${want.elfSha256.slice(0, 16)}…)`,
     );
   }
+  const io = savedIoFrom(record.io, header.disks.length);
+  if (io === null) throw new RrvmError('snapshot.mismatch', `${name} holds the state of ${record.io.disks.length} disk(s); this recording has ${header.disks.length}`);
   session.restore({ machine: record.machine, output: record.output, consoleBytes: record.consoleBytes });
+  restoreIo(mode.io, io);
   mode.restore({ seq: record.seq, stop: record.stop });
   session.markConsoleShown();
 }

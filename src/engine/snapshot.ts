@@ -1,5 +1,5 @@
 import type { ReplayPosition } from './replay-mode.js';
-import type { SavedBlockIo } from './block-io.js';
+import type { SavedIo } from './replay-io.js';
 import type { SavedSession } from './session.js';
 
 /**
@@ -11,6 +11,6 @@ export interface Snapshot {
   icount: number;
   session: SavedSession;
   replay: ReplayPosition;
-  /** Block requests in flight and the disks' in-memory writes (null without drives). */
-  blocks: SavedBlockIo | null;
+  /** Block requests in flight, the disks' in-memory writes and pending BHs. */
+  io: SavedIo;
 }

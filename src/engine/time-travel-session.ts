@@ -11,7 +11,8 @@ import { DivergenceError } from './divergence.js';
 import { RrvmError } from '../core/rrvm-error.js';
 import { memoryAccessAt } from './memory-access.js';
 import { replayMachineConfig } from './replay-config.js';
-import { BlockIo, type Drive } from './block-io.js';
+import type { Drive } from './block-io.js';
+import { replayIo, restoreIo, saveIo } from './replay-io.js';
 import { ReplayMode } from './replay-mode.js';
 import { Session, SLICE_ICOUNT } from './session.js';
 import type { Snapshot } from './snapshot.js';
@@ -68,8 +69,6 @@ export class TimeTravelSession implements DebugTarget {
   readonly snapshots: SnapshotStore;
   readonly endIcount: number;
   private readonly snapshotEvery: number;
-  /** Block I/O of the recorded drives (null without drives); its state goes with every snapshot. */
-  private readonly blocks: BlockIo | null;
   private readonly breakpoints = new Set<number>();
   private readonly watches: Watch[] = [];
   /** True while breakpoints and write watches are in the machine (they are lifted during seeks). */
@@ -86,11 +85,10 @@ export class TimeTravelSession implements DebugTarget {
     if (drives.length !== reader.header.disks.length) {
       throw new RrvmError('gdb.disks', `${reader.name}: the recording has ${reader.header.disks.length} drive(s), ${drives.length} were opened`);
     }
-    this.blocks = drives.length === 0 ? null : new BlockIo(drives, false);
     const events = options.events ?? new EventStream();
     this.endIcount = reader.footer?.endIcount ?? reader.truncatedAt?.icount ?? 0;
     const end = { icount: this.endIcount, complete: reader.footer !== null };
-    this.mode = new ReplayMode((seq) => reader.eventChunksFromSeq(seq), events, end, { blocks: this.blocks });
+    this.mode = new ReplayMode((seq) => reader.eventChunksFromSeq(seq), events, end, replayIo(drives));
     this.session = new Session(options.image, this.mode, {
       config: replayMachineConfig(reader.header, reader.name),
       maxInsns: Infinity,
@@ -195,7 +193,7 @@ export class TimeTravelSession implements DebugTarget {
 
   /** Takes a snapshot of the current position and keeps it with the automatic ones. */
   takeSnapshot(): Snapshot {
-    const snapshot: Snapshot = { icount: this.icount, session: this.session.save(), replay: this.mode.save(), blocks: this.blocks?.save() ?? null };
+    const snapshot: Snapshot = { icount: this.icount, session: this.session.save(), replay: this.mode.save(), io: saveIo(this.mode.io) };
     this.snapshots.add(snapshot);
     return snapshot;
   }
@@ -352,7 +350,7 @@ export class TimeTravelSession implements DebugTarget {
   private restore(snapshot: Snapshot): void {
     this.session.restore(snapshot.session);
     this.mode.restore(snapshot.replay);
-    if (snapshot.blocks !== null) this.blocks!.restore(snapshot.blocks);
+    restoreIo(this.mode.io, snapshot.io);
     // A snapshot taken at the very end already applied the closing CHECKPOINT and END.
     this.finished = this.mode.peekEvent() === undefined;
     const machine = this.session.machine;

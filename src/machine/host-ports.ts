@@ -18,4 +18,10 @@ export interface HostPorts {
    * is a BLOCK_DONE event, applied at a checkpoint through `Machine.completeBlock`.
    */
   blockIo(drive: number, request: BlockRequest): void;
+  /**
+   * Schedules a one-shot deferred call (a BH) for device `owner` (its virtio slot) with `tag`,
+   * and returns its id. The call comes back as `Machine.runDeferred` when the BH event is
+   * applied at a later checkpoint: the only way a device runs code later (DESIGN §3).
+   */
+  defer(owner: number, tag: number): number;
 }

@@ -121,7 +121,13 @@ export class Machine {
       const spec = specs[VIRTIO_SLOTS - 1 - slot];
       const device = spec === undefined ? null : virtioDevice(spec, ports);
       if (spec?.kind === 'virtio-blk') this.drives[spec.drive] = device as VirtioBlk;
-      const transport = new VirtioMmio(dma, this.plic, Irq.VIRTIO0 + slot, device);
+      // A deferral ends the slice, so the BH runs at the checkpoint right after it.
+      const defer = (tag: number): number => {
+        const id = ports.defer(slot, tag);
+        this.cpu.endSlice();
+        return id;
+      };
+      const transport = new VirtioMmio(dma, this.plic, Irq.VIRTIO0 + slot, device, defer);
       this.virtio.push(transport);
       this.bus.map(MemoryMap.VIRTIO0 + slot * MmioSize.VIRTIO_SLOT, MmioSize.VIRTIO_SLOT, transport);
     }
@@ -263,6 +269,11 @@ export class Machine {
    */
   completeBlock(drive: number, id: number, status: number, data?: Uint8Array): boolean {
     return this.drives[drive]?.complete(id, status, data) ?? false;
+  }
+
+  /** Runs BH `id` (`tag`) that the device on virtio slot `owner` deferred (a BH event being applied). */
+  runDeferred(owner: number, tag: number, id: number): void {
+    this.virtio[owner]?.runDeferred(tag, id);
   }
 
   /** Offers serial input to the UART; returns how many bytes it accepted (the rest stays queued). */

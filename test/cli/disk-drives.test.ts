@@ -263,11 +263,8 @@ describe('bad --drive input: one line, exit 1', () => {
     expectOneLineError(rrvm(['verify', '--drive', `file=${IMG}`, '--drive', `file=${IMG}`, DLOG]), pattern);
   });
 
-  it('rrvm gdb checks the drives like replay; --save-snapshot refuses a recording with disks (not supported yet)', () => {
+  it('rrvm gdb checks the drives like replay', () => {
     expectOneLineError(rrvm(['gdb', '--port', '0', '--drive', `file=${IMG}`, '--drive', `file=${IMG}`, DLOG], { timeoutMs: 10_000 }), /recorded with 1 drive\(s\); --drive was given 2 time\(s\)/);
-    const snap = misc.path('never.rrsnap');
-    expectOneLineError(rrvm(['replay', '--until', '1000', '--save-snapshot', snap, DLOG]), /with disks are not supported yet/);
-    expect(() => statSync(snap)).toThrow();
   });
 });
 
@@ -287,6 +284,16 @@ describe('rrvm record/replay --rng (rng guest)', () => {
     expect(replay.stdout.toString('latin1')).toBe(text);
     const verify = rrvm(['verify', RLOG]);
     expect(verify.code, describeCli(verify)).toBe(0);
+  });
+
+  it('dump --kind BH lists the fills virtio-rng deferred, each followed by its RANDOM pulls', () => {
+    const lines = dumpLines('BH', RLOG);
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const line of lines) expect(line).toMatch(/^BH @\d+ #\d+ id=\d+$/);
+    expect(lines.length).toBe(infoJson(RLOG).counts.BH);
+    const all = rrvm(['dump', RLOG]).stdout.toString('utf8').split('\n');
+    const firstRandom = all.findIndex((l) => l.startsWith('RANDOM '));
+    expect(all[firstRandom - 1]).toMatch(/^BH /);
   });
 
   it('dump --kind RANDOM shows the entropy the guest printed', () => {
@@ -309,6 +316,19 @@ describe('rrvm record/replay --rng (rng guest)', () => {
 
 // Last: these wait for the replays started in beforeAll.
 describe('rrvm replay/verify of the disk recordings', () => {
+  it('a snapshot file taken with block requests in flight resumes the replay: head + tail print the whole output, the checkpoints match', async () => {
+    // Just before the 30th completion: requests are in flight and the disk has been written.
+    const done = dumpLines('BLOCK_DONE', DLOG).map((line) => Number(/@(\d+)/.exec(line)![1]));
+    const at = done[29]! - 1;
+    const snapshot = misc.path('disk.rrsnap');
+    const head = rrvm(['replay', '--until', String(at), '--save-snapshot', snapshot, DLOG]);
+    expect(head.code, describeCli(head)).toBe(0);
+    const tail = await rrvmAsync(['replay', '--from-snapshot', snapshot, DLOG], { cwd: DISK_DIR });
+    expect(tail.code, describeCli(tail)).toBe(0);
+    expect(head.stdout.toString('latin1') + tail.stdout.toString('latin1')).toBe(expected.text);
+  }, LONG_MS);
+
+
   it('replay prints the same output and verify says OK; neither creates or changes a file (base image included)', async () => {
     const { replay, verify, before, after } = await mainReplays;
     expect(replay.code, describeCli(replay)).toBe(0);

@@ -17,6 +17,9 @@ import type { RrEvent } from '../../src/core/event.js';
 import type { IdlePolicy } from '../../src/engine/live-mode.js';
 import { liveSession } from '../../src/engine/live-session.js';
 import { ReplayMode } from '../../src/engine/replay-mode.js';
+import { replayIo } from '../../src/engine/replay-io.js';
+import type { DriveOption } from '../../src/cli/drive-options.js';
+import { openLiveDrives, openReplayDrives } from '../../src/cli/open-drives.js';
 import { serialFamily } from '../../src/engine/families/serial.js';
 import { InputQueue } from '../../src/engine/input-queue.js';
 import { headerDevices } from '../../src/engine/families/registry.js';
@@ -76,6 +79,10 @@ export interface RecordOptions {
   writer?: LogWriterOptions;
   /** Optional virtio devices (`--rng`). */
   virtio?: VirtioSpec[];
+  /** `--chaos-io SEED`: random extra delays before block completions and BHs. */
+  chaosSeed?: number;
+  /** `--drive` options (opened as `rrvm record` opens them; their virtio-blk devices come first). */
+  drives?: DriveOption[];
 }
 
 /** What a record or a replay produced. */
@@ -106,6 +113,8 @@ export async function recordGuest(options: RecordOptions): Promise<Recording> {
   const icountShift = options.icountShift ?? 3;
   const checkpointEvery = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
   const image = parseElf(bytes, MemoryMap.RAM, ramBytes);
+  const opened = openLiveDrives(options.drives ?? []);
+  const virtio = [...opened.virtio, ...(options.virtio ?? [])];
   const writer = LogWriter.open(
     options.logPath,
     {
@@ -117,8 +126,8 @@ export async function recordGuest(options: RecordOptions): Promise<Recording> {
       icountShift,
       elfSha256: createHash('sha256').update(bytes).digest('hex'),
       elfPath: typeof options.elf === 'string' ? resolve(options.elf) : '<bytes>',
-      disks: [],
-      devices: headerDevices({ ramBytes, icountShift, virtio: options.virtio ?? [] }),
+      disks: opened.disks,
+      devices: headerDevices({ ramBytes, icountShift, virtio }),
     },
     options.writer,
   );
@@ -141,11 +150,13 @@ export async function recordGuest(options: RecordOptions): Promise<Recording> {
   // The same factory `rrvm record` uses (src/cli/live-run.ts).
   const live = liveSession({
     image,
-    config: { ramBytes, icountShift, virtio: options.virtio ?? [] },
+    config: { ramBytes, icountShift, virtio },
+    drives: opened.drives,
     maxInsns: options.maxInsns ?? Infinity,
     ...(options.sliceIcount === undefined ? {} : { sliceIcount: options.sliceIcount }),
     input: queue,
     interactive: false,
+    ...(options.chaosSeed === undefined ? {} : { chaosSeed: options.chaosSeed }),
     idle: options.idle ?? 'skip',
     record: { writer, checkpointEvery },
     onConsole: (out) => console.push(Uint8Array.from(out)),
@@ -163,6 +174,7 @@ export async function recordGuest(options: RecordOptions): Promise<Recording> {
     };
   } finally {
     script?.unsubscribe();
+    opened.close();
   }
 }
 
@@ -262,7 +274,9 @@ export async function replayLog(logPath: string, options: ReplayOptions = {}): P
   const end =
     reader.footer !== null ? { icount: reader.footer.endIcount, complete: true } : { icount: reader.truncatedAt?.icount ?? 0, complete: false };
   const events = new EventStream();
-  const gate = new ReplayMode((seq) => reader.eventChunksFromSeq(seq), events, end);
+  const drives = openReplayDrives(header.disks, []);
+  const io = replayIo(drives);
+  const gate = new ReplayMode((seq) => reader.eventChunksFromSeq(seq), events, end, io);
   const mode = new StallWatchdog(gate, () => events.count, options.stallCheckpoints ?? 10_000);
   const console: Uint8Array[] = [];
   const session = new Session(image, mode, {
@@ -285,6 +299,8 @@ export async function replayLog(logPath: string, options: ReplayOptions = {}): P
   } catch (err) {
     events.error(err);
     throw err;
+  } finally {
+    for (const d of drives) d.image.close();
   }
 }
 

@@ -3,6 +3,7 @@ import type { LogDevice } from '../../../codecs/index.js';
 import type { HostPorts } from '../../machine/host-ports.js';
 import type { Machine } from '../../machine/machine.js';
 import type { BlockIo } from '../block-io.js';
+import type { Deferrals } from '../deferrals.js';
 
 /** The event of kind K. */
 export type EventOf<K extends EventKind> = Extract<RrEvent, { kind: K }>;
@@ -13,6 +14,8 @@ export type PayloadOf<K extends EventKind> = Omit<EventOf<K>, 'kind' | 'icount' 
 export interface FamilyIo {
   /** Block requests started and not completed (null: the machine has no drive). */
   readonly blocks: BlockIo | null;
+  /** BHs deferred by devices and not yet run. */
+  readonly deferrals: Deferrals;
 }
 
 /** One host input waiting for the guest, tagged with the family that applies it. */
@@ -47,8 +50,8 @@ export interface PushFamily<K extends EventKind, C = never> {
   readonly device: LogDevice | null;
   /** A port through which the machine starts work whose completion is this family's event. */
   readonly port?: keyof HostPorts;
-  /** Starts that work (the port's implementation, the same in every mode). */
-  start?(io: FamilyIo, args: unknown[]): void;
+  /** Starts that work (the port's implementation, the same in every mode); returns what the port returns. */
+  start?(io: FamilyIo, args: unknown[]): unknown;
 }
 
 /** The arguments a pull port is called with, by port name. */

@@ -2,6 +2,7 @@ import type { EventKind } from '../../core/event.js';
 import { RrvmError } from '../../core/rrvm-error.js';
 import type { LogDevice } from '../../../codecs/index.js';
 import type { MachineConfig, VirtioSpec } from '../../machine/machine.js';
+import { bhFamily } from './bh.js';
 import { blockDoneFamily } from './block-done.js';
 import { clockFamily } from './clock.js';
 import type { AnyFamily, AnyPullFamily, PushFamily } from './event-family.js';
@@ -13,7 +14,7 @@ import { warpFamily } from './warp.js';
  * Every event family (DESIGN §4), in the order their inputs are applied at a checkpoint. The
  * live and replay modes, the header and `rrvm dump` iterate this list; none names a family.
  */
-export const FAMILIES: readonly AnyFamily[] = [serialFamily, blockDoneFamily, clockFamily, randomFamily, warpFamily];
+export const FAMILIES: readonly AnyFamily[] = [serialFamily, blockDoneFamily, bhFamily, clockFamily, randomFamily, warpFamily];
 
 /** The family that records idle time (the engine's own push source). */
 export const IDLE_FAMILY = warpFamily;

@@ -25,6 +25,9 @@ function setup(shift = 3) {
       blockIo: () => {
         throw new Error('the RTC never starts block I/O');
       },
+      defer: () => {
+        throw new Error('the RTC never defers work');
+      },
     },
     clock,
     { setIrq: (source, level) => irqs.push([source, level]) },

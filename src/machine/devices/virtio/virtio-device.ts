@@ -55,6 +55,11 @@ export interface VirtioTransport {
   fail(): void;
   /** True when the driver accepted feature `bit` (FEATURES_OK was set with it). */
   negotiated(bit: number): boolean;
+  /**
+   * Asks for `onDeferred(tag, id)` to be called later, at a checkpoint the engine records (a
+   * one-shot BH); returns the id it will carry. The only way a device runs code later.
+   */
+  defer(tag: number): number;
 }
 
 /** A virtio device model on top of the transport (blk, rng, ...). */
@@ -75,6 +80,8 @@ export interface VirtioDevice {
   writeConfig(offset: number, size: AccessSize, value: number): void;
   /** The driver notified `queue` (QueueNotify); the queue is ready and the device not broken. */
   queueNotify(queue: number): void;
+  /** A BH the device asked for with `defer` runs now (devices that never defer leave it out). */
+  onDeferred?(tag: number, id: number): void;
   /** Device reset (the driver wrote 0 to Status); the transport already reset the queues. */
   reset(): void;
   /** The device's own state (plain data). */

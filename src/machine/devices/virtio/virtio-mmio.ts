@@ -47,6 +47,11 @@ export const VIRTIO_MMIO_VERSION = 2;
 export const VIRTIO_MMIO_VENDOR = 0x554d_4551;
 
 const R = VirtioMmioReg;
+
+/** The deferrer of a slot built without one: its device must not defer. */
+function noDeferral(): number {
+  throw new Error('this virtio slot was built without a deferrer');
+}
 /** Feature bits every device gets from the transport: [bits 0..31, bits 32..63]. */
 const TRANSPORT_FEATURES = [1 << VirtioFeature.INDIRECT_DESC, 1 << (VirtioFeature.VERSION_1 - 32)] as const;
 
@@ -75,6 +80,8 @@ export class VirtioMmio implements MmioDevice, VirtioTransport {
     private readonly irq: IrqSink,
     private readonly irqNumber: number,
     private readonly device: VirtioDevice | null = null,
+    /** Schedules a BH for this slot (the engine's `defer` port); see `VirtioTransport.defer`. */
+    private readonly deferrer: (tag: number) => number = noDeferral,
   ) {
     this.name = device ? device.name : 'virtio-empty';
     this.queues = (device?.queueNumMax ?? []).map((max) => new SplitQueue(max));
@@ -222,6 +229,15 @@ export class VirtioMmio implements MmioDevice, VirtioTransport {
     this.status |= VirtioStatus.DEVICE_NEEDS_RESET;
     // §2.1.2: a device that sets DEVICE_NEEDS_RESET sends a configuration change notification.
     this.raise(VirtioInterrupt.CONFIG_CHANGE);
+  }
+
+  defer(tag: number): number {
+    return this.deferrer(tag);
+  }
+
+  /** A BH of this slot's device runs (the engine applies its BH event). */
+  runDeferred(tag: number, id: number): void {
+    this.device?.onDeferred?.(tag, id);
   }
 
   negotiated(bit: number): boolean {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VirtioInterrupt } from '../../../../src/machine/devices/virtio/virtio-device.js';
 import { VirtioMmioReg as R } from '../../../../src/machine/devices/virtio/virtio-mmio.js';
-import { VIRTIO_RNG_MAX_BYTES, VirtioRng } from '../../../../src/machine/devices/virtio/virtio-rng.js';
+import { VIRTIO_RNG_MAX_BYTES, VirtioRng, VirtioRngBh } from '../../../../src/machine/devices/virtio/virtio-rng.js';
 import { TestDriver } from './virtio-test-driver.js';
 
 function setup(entropy: (n: number) => Uint8Array) {
@@ -82,8 +82,53 @@ describe('VirtioRng', () => {
     expect(d.takeUsed()).toEqual([{ id: head, len: 0 }]);
   });
 
-  it('has no state of its own beyond the transport', () => {
-    const rng = new VirtioRng(pattern);
-    expect(rng.save()).toEqual({});
+  it('defers the fill to one BH: a notify pulls no entropy and writes nothing until the BH runs', () => {
+    const { d, calls } = setup(pattern);
+    const buf = d.alloc(8);
+    const head = d.post([{ address: buf, length: 8, writable: true }]);
+    d.notify();
+    d.notify();
+    expect(d.bhs).toEqual([{ tag: VirtioRngBh.FILL, id: 1 }]);
+    expect(calls).toEqual([]);
+    expect(d.usedIdx()).toBe(0);
+    expect(d.irq).toBe(false);
+    // A buffer posted before the BH runs is filled by the same BH.
+    const head2 = d.post([{ address: d.alloc(2), length: 2, writable: true }]);
+    d.runBhs();
+    expect(calls).toEqual([8, 2]);
+    expect(d.takeUsed()).toEqual([{ id: head, len: 8 }, { id: head2, len: 2 }]);
+    expect(d.irq).toBe(true);
+    // The next notify asks for a new BH.
+    d.post([{ address: d.alloc(1), length: 1, writable: true }]);
+    d.notify();
+    expect(d.bhs).toEqual([{ tag: VirtioRngBh.FILL, id: 2 }]);
+  });
+
+  it('ignores a fill BH from before a reset, and one it never asked for', () => {
+    const { d, calls } = setup(pattern);
+    d.post([{ address: d.alloc(8), length: 8, writable: true }]);
+    d.notify();
+    const stale = d.bhs.splice(0);
+    d.w(R.Status, 0);
+    d.start();
+    for (const bh of stale) d.slot.runDeferred(bh.tag, bh.id);
+    d.slot.runDeferred(VirtioRngBh.FILL, 99);
+    expect(calls).toEqual([]);
+    expect(d.usedIdx()).toBe(0);
+  });
+
+  it('keeps its pending fill BH in its state, and a restored device runs it', () => {
+    const { d, calls } = setup(pattern);
+    const buf = d.alloc(4);
+    const head = d.post([{ address: buf, length: 4, writable: true }]);
+    d.notify();
+    const saved = d.slot.save();
+    const copy = new TestDriver(new VirtioRng((n) => (calls.push(n), pattern(n))));
+    copy.adopt(d);
+    copy.slot.restore(saved);
+    copy.slot.runDeferred(VirtioRngBh.FILL, d.bhs[0]!.id);
+    expect(calls).toEqual([4]);
+    expect(copy.takeUsed()).toEqual([{ id: head, len: 4 }]);
+    expect(new VirtioRng(pattern).save()).toEqual({ fillBh: -1 });
   });
 });

@@ -58,14 +58,28 @@ export class TestDriver {
   availIdx = 0;
   /** Used entries consumed so far by `takeUsed`. */
   usedSeen = 0;
+  /** BHs the device deferred and the driver has not run yet (the engine's part, played here). */
+  readonly bhs: { tag: number; id: number }[] = [];
   private nextDesc = 0;
   private heap = RAM_BASE + 0x1_0000;
+  private nextBh = 1;
 
   constructor(device: VirtioDevice | null, memory?: GuestMemory) {
-    this.slot = new VirtioMmio(memory ?? this.memory, { setIrq: (source, level) => {
+    const irq = { setIrq: (source: number, level: boolean) => {
       expect(source).toBe(IRQ);
       this.irqs.push(level);
-    } }, IRQ, device);
+    } };
+    const defer = (tag: number) => {
+      const id = this.nextBh++;
+      this.bhs.push({ tag, id });
+      return id;
+    };
+    this.slot = new VirtioMmio(memory ?? this.memory, irq, IRQ, device, defer);
+  }
+
+  /** Runs every BH deferred so far, oldest first (as the engine does at the next checkpoint). */
+  runBhs(): void {
+    for (const bh of this.bhs.splice(0)) this.slot.runDeferred(bh.tag, bh.id);
   }
 
   /** The interrupt line's current level. */
@@ -201,7 +215,14 @@ export class TestDriver {
     this.put16(this.avail, flags);
   }
 
+  /** Notifies `queue` and runs the BHs that caused, as the engine would at the next checkpoint. */
   kick(queue = 0): void {
+    this.notify(queue);
+    this.runBhs();
+  }
+
+  /** Notifies `queue` only: BHs it deferred stay pending in `bhs`. */
+  notify(queue = 0): void {
     this.w(R.QueueNotify, queue);
   }
 
