@@ -1,7 +1,8 @@
-// `npm run bench`: run/record/replay MIPS of three guests (bench/mips-bench.ts), then time
-// travel on a 2.2·10^9-instruction recording (bench/time-travel-bench.ts). Results go to
-// bench/results.json. RRVM_BENCH_ONLY=mips or =time-travel runs one part (the other part's
-// results already in bench/results.json are kept); RRVM_BENCH_RUNS sets the MIPS part's runs.
+// `npm run bench`: run/record/replay MIPS of three guests (bench/mips-bench.ts), time travel
+// on a 2.2·10^9-instruction recording (bench/time-travel-bench.ts), then disk-test throughput
+// (bench/disk-bench.ts). Results go to bench/results.json. RRVM_BENCH_ONLY=mips, =time-travel
+// or =disk runs one part (the other parts' results already in bench/results.json are kept);
+// RRVM_BENCH_RUNS sets the MIPS part's runs (the disk part runs at most 3 times).
 import { setFlagsFromString } from 'node:v8';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,11 +10,12 @@ import { join } from 'node:path';
 import { root } from './bench-util.js';
 import { mipsBench, type ScenarioSummary } from './mips-bench.js';
 import { printTimeTravelTable, timeTravelBench } from './time-travel-bench.js';
+import { diskBench } from './disk-bench.js';
 
 // Same V8 setting as the CLI (PERF-NOTES: OSR makes a long dispatch loop bimodal).
 setFlagsFromString('--no-use-osr');
 
-const PARTS = ['mips', 'time-travel'] as const;
+const PARTS = ['mips', 'time-travel', 'disk'] as const;
 const only = process.env.RRVM_BENCH_ONLY;
 if (only !== undefined && only !== '' && !(PARTS as readonly string[]).includes(only)) {
   throw new Error(`RRVM_BENCH_ONLY=${only}: expected one of ${PARTS.join(', ')}`);
@@ -38,6 +40,7 @@ try {
     const scenarios = results.scenarios as Record<string, ScenarioSummary> | undefined;
     printTimeTravelTable(timeTravel, runs('mips') ? scenarios?.['cpu-bench'] : undefined);
   }
+  if (runs('disk')) results.disk = await diskBench(Math.min(RUNS, 3), workDir);
 } finally {
   rmSync(workDir, { recursive: true, force: true });
 }

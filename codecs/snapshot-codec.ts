@@ -192,6 +192,12 @@ function isCount(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
+/** A record whose fields are numbers, strings, booleans, null or typed arrays. */
+function isFlatRecord(v: StateValue): boolean {
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || ArrayBuffer.isView(v)) return false;
+  return Object.values(v).every((f) => f === null || ['number', 'string', 'boolean'].includes(typeof f) || ArrayBuffer.isView(f));
+}
+
 /** Where `value` differs in shape from `template` (field names, value types, array lengths), or null. */
 function shapeMismatch(template: StateValue, value: StateValue | undefined, path: string): string | null {
   if (value === undefined) return `${path} is missing`;
@@ -206,7 +212,10 @@ function shapeMismatch(template: StateValue, value: StateValue | undefined, path
       : `${path} has the wrong type or length`;
   }
   if (Array.isArray(template)) {
-    if (!Array.isArray(value) || value.length !== template.length) return `${path} has the wrong length`;
+    if (!Array.isArray(value)) return `${path} has the wrong type`;
+    // A list empty in a fresh machine (a device's requests in flight) may hold any number of flat records.
+    if (template.length === 0) return value.every(isFlatRecord) ? null : `${path} holds a malformed entry`;
+    if (value.length !== template.length) return `${path} has the wrong length`;
     for (let i = 0; i < template.length; i++) {
       const m = shapeMismatch(template[i]!, value[i], `${path}[${i}]`);
       if (m !== null) return m;

@@ -30,7 +30,7 @@ export interface LiveModeOptions {
  */
 export class LiveMode implements SessionMode {
   readonly ports: HostPorts;
-  readonly interactive: boolean;
+  private readonly interactive: boolean;
   private context!: SessionContext;
   private shutdownReason: string | null = null;
   private lastCheckpointIcount = 0;
@@ -60,6 +60,15 @@ export class LiveMode implements SessionMode {
     }
     for (const family of START_FAMILIES) ports[family.port!] = (...args: unknown[]) => family.start!(io, args);
     this.ports = ports as unknown as HostPorts;
+  }
+
+  get lowLatency(): boolean {
+    return this.interactive || this.hostWorkInFlight() > 0;
+  }
+
+  /** Block requests and BHs whose completion the host has yet to report. */
+  private hostWorkInFlight(): number {
+    return (this.io.blocks?.inFlight ?? 0) + this.io.deferrals.inFlight;
   }
 
   attach(context: SessionContext): void {
@@ -125,7 +134,7 @@ export class LiveMode implements SessionMode {
     // Input that arrived after that checkpoint (a completion) is applied at the next one.
     if (this.input.arrivals !== this.arrivalsSeen) return 0;
     // Host I/O still running (or a BH still delayed) will push its event: wait for it, even after input ended.
-    const inFlight = (this.io.blocks?.inFlight ?? 0) + this.io.deferrals.inFlight;
+    const inFlight = this.hostWorkInFlight();
     if (untilDeadlineNs === Infinity && this.input.closed && inFlight === 0) return null;
     let ns: number;
     if (this.options.idle === 'skip' && untilDeadlineNs !== Infinity) {

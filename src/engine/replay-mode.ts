@@ -39,7 +39,7 @@ export interface ReplayEnd {
  */
 export class ReplayMode implements SessionMode {
   readonly ports: HostPorts;
-  readonly interactive = false;
+  readonly lowLatency = false;
   private context!: SessionContext;
   private ahead: EventLookahead;
   /** Seq of the next event to apply. */

@@ -17,8 +17,12 @@ export interface SessionContext {
 export interface SessionMode {
   /** The ports the machine's devices pull host values through. */
   readonly ports: HostPorts;
-  /** True while an interactive source is open: slices stay short so input latency is low. */
-  readonly interactive: boolean;
+  /**
+   * True while host input may come any moment and the guest may be waiting for it (a terminal
+   * on stdin, host I/O in flight): the session then yields to the host every millisecond
+   * instead of every 20, so input and completions reach the guest with low latency.
+   */
+  readonly lowLatency: boolean;
   /** Called once the machine exists, before it runs. */
   attach(context: SessionContext): void;
   /** The highest icount the next slice may reach (a checkpoint, or replay's next push event). */

@@ -129,7 +129,7 @@ export class Session {
         return outcome;
       }
       const now = performance.now();
-      if (now - lastYield >= (mode.interactive ? 1 : 20)) {
+      if (now - lastYield >= (mode.lowLatency ? 1 : 20)) {
         options.onProgress?.(machine.icount);
         await yieldToHost();
         lastYield = performance.now();

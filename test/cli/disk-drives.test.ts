@@ -2,10 +2,10 @@
 // disk-test guest records with QEMU's exact output, replays and verifies from the log, leaves
 // the base image (and every other host file) untouched; an overlay file is created in its own
 // format and replays from its recorded or given path; bad input is one line and exit 1;
-// the rng guest round-trips. disk-test runs ~2.3·10^9 instructions (~7 s per record or
-// replay on one core), so the two recordings run at once in beforeAll, and their replays and
-// verifies start as soon as they end and run in the background while the short tests run;
-// the tests that check them come last and wait for them.
+// the rng guest round-trips. disk-test polls for most of its ~1.7·10^8 instructions (about
+// 0.5 s per record or replay alone), so the two recordings run at once in beforeAll, and their
+// replays and verifies start as soon as they end and run in the background while the short
+// tests run; the tests that check them come last and wait for them.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ afterAll(misc.remove);
 const DISK_TEST = join(REPO_ROOT, 'examples', 'disk-test');
 const DISK_ELF = join(DISK_TEST, 'disk-test.elf');
 const RNG_ELF = join(REPO_ROOT, 'examples', 'rng', 'rng.elf');
-/** A disk-test record or replay takes ~7 s alone; several run at once on 2 cores. */
+/** Generous: a disk-test record or replay takes ~0.5 s alone, but several run at once on 2 cores. */
 const LONG_MS = 120_000;
 
 const NO_STACK = /^\s{4}at /m;
@@ -255,6 +255,19 @@ describe('bad --drive input: one line, exit 1', () => {
       expectOneLineError(r, /^rrvm: bad --drive '/);
       expectOneLineError(r, pattern);
     }
+  });
+
+  it('an overlay that cannot be created, is a directory, or is not an overlay file (nothing written)', () => {
+    const log = misc.path('never-ov.rrlog');
+    expectOneLineError(rrvm(['run', '--drive', `file=${IMG},overlay=${misc.path('no-dir/x.rrvo')}`, DISK_ELF]), /cannot create overlay '.*no-dir\/x\.rrvo': no such file/);
+    const dir = misc.path('ov-dir');
+    mkdirSync(dir);
+    expectOneLineError(rrvm(['run', '--drive', `file=${IMG},overlay=${dir}`, DISK_ELF]), /overlay '.*ov-dir': it is a directory/);
+    const garbage = misc.path('garbage.rrvo');
+    writeFileSync(garbage, 'not an overlay\n');
+    expectOneLineError(rrvm(['record', '--drive', `file=${IMG},overlay=${garbage}`, '-o', log, DISK_ELF]), /is not an rrvm overlay file/);
+    expect(readFileSync(garbage, 'utf8')).toBe('not an overlay\n');
+    expect(() => statSync(log)).toThrow();
   });
 
   it('replay or verify with a --drive count other than the recording\'s', () => {

@@ -220,8 +220,8 @@ class StallWatchdog implements SessionMode {
   get ports() {
     return this.inner.ports;
   }
-  get interactive() {
-    return this.inner.interactive;
+  get lowLatency() {
+    return this.inner.lowLatency;
   }
   attach(context: SessionContext): void {
     this.context = context;
