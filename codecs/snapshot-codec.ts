@@ -10,7 +10,7 @@ import { crc32 } from './crc32.js';
 /** First bytes of a snapshot file. */
 export const SNAPSHOT_MAGIC = 'RRVS';
 /** Snapshot format version; bump it whenever a state holder's saved fields change. */
-export const SNAPSHOT_FORMAT_VERSION = 1;
+export const SNAPSHOT_FORMAT_VERSION = 2;
 /** Magic (4) + version (u16) + CRC-32 of the payload (u32). */
 const PREFIX_BYTES = 10;
 /** A snapshot payload never inflates beyond this (RAM is at most 2 GiB, plus state). */

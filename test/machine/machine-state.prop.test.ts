@@ -189,6 +189,7 @@ const NOT_STATE: Record<Holder, readonly string[]> = {
     'steppingOver', // a breakpoint lifted for one step by the debugger
     'decodedWord', // predecode cache of RAM
     'decodedImm', // predecode cache of RAM
+    'xlate', // derived from priv, mstatus and PMP; recomputed by restore and by run()
   ],
   clock: [
     'nsPerInsn', // 2^shift, from the machine config
