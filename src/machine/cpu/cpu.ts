@@ -17,6 +17,8 @@ import type { StateRecord } from '../state.js';
 
 /** XOR with this turns a physical address into a RAM offset (RAM is at 0x8000_0000). */
 const RAM_BASE_XOR = -0x8000_0000;
+/** What `fetchOffset` returns after raising a fetch fault. */
+const FETCH_FAULT = -1;
 
 /**
  * One RV32IMAC hart: registers, CSR state and the hot interpreter loop over a predecode
@@ -273,32 +275,33 @@ export class Cpu {
   }
 
   /**
-   * Translated mode: the RAM offset of the instruction at virtual `pc`, or -1 after raising a
-   * fault. A 32-bit instruction whose upper half lies on the next virtual page is decoded
-   * apart from the cache, into the extra slot after RAM's halfwords, whose offset is returned.
+   * Translated mode: the RAM offset of the instruction at virtual `pc` as an int32 (read it
+   * with `>>> 1`), or FETCH_FAULT after raising a fault. A 32-bit instruction whose upper half
+   * lies on the next virtual page is decoded apart from the cache, into the extra slot after
+   * RAM's halfwords, whose offset is returned.
    */
   private fetchOffset(pc: number): number {
     const ram = this.ram;
     const off = this.fetchPhysical(pc);
-    if (off < 0 || (pc & 0xfff) !== 0xffe || (ram.u16[off >>> 1]! & 3) !== 3) return off;
+    if (off === FETCH_FAULT || (pc & 0xfff) !== 0xffe || (ram.u16[off >>> 1]! & 3) !== 3) return off;
     const high = this.fetchPhysical((pc + 2) | 0);
-    if (high < 0) return -1;
+    if (high === FETCH_FAULT) return FETCH_FAULT;
     const d = this.scratch;
     decode32((ram.u16[off >>> 1]! | (ram.u16[high >>> 1]! << 16)) | 0, d);
     const slot = ram.bytes >>> 1;
     this.decodedWord[slot] = packDecoded(d);
     this.decodedImm[slot] = d.imm;
-    return ram.bytes;
+    return ram.bytes | 0;
   }
 
-  /** The RAM offset of the instruction halfword at virtual `va`, or -1 after raising a fault. */
+  /** The RAM offset of the instruction halfword at virtual `va`, or FETCH_FAULT after raising a fault. */
   private fetchPhysical(va: number): number {
     const pa = translate(this, va, Access.FETCH, 2);
-    if (pa < 0) return -1;
+    if (pa < 0) return FETCH_FAULT;
     const off = pa - 0x8000_0000;
-    if (off >= 0 && off < this.ram.bytes) return off;
+    if (off >= 0 && off < this.ram.bytes) return off | 0;
     raiseException(this, Exception.INSTRUCTION_ACCESS_FAULT, va);
-    return -1;
+    return FETCH_FAULT;
   }
 
   /** Load through the bus (MMIO, misaligned, out of RAM, or translated); on a fault raises the exception. */
@@ -391,8 +394,8 @@ export class Cpu {
       if (!bare || off >>> 0 >= ramBytes) {
         this.pc = pc;
         this.icount = base + n;
-        off = bare ? -1 : this.fetchOffset(pc);
-        if (off < 0) {
+        off = bare ? FETCH_FAULT : this.fetchOffset(pc);
+        if (off === FETCH_FAULT) {
           if (bare) raiseException(this, Exception.INSTRUCTION_ACCESS_FAULT, pc);
           pc = this.pc;
           budget = sliceBudget(this.sliceLimit, base);
