@@ -190,6 +190,8 @@ const NOT_STATE: Record<Holder, readonly string[]> = {
     'decodedWord', // predecode cache of RAM
     'decodedImm', // predecode cache of RAM
     'xlate', // derived from priv, mstatus and PMP; recomputed by restore and by run()
+    'fetchVpn', // a cached translation of the fetch page, forgotten by restore and by run()
+    'fetchPageOffset', // the same cache's RAM offset
   ],
   clock: [
     'nsPerInsn', // 2^shift, from the machine config

@@ -174,6 +174,7 @@ export function execCold(cpu: Cpu, w: number, imm: number): void {
       const rs1 = rs1Of(w);
       if (rs1 !== 0) cpu.tlb.flushPage(cpu.x[rs1]! >>> 12);
       else cpu.tlb.flushAll();
+      refreshTranslation(cpu);
       cpu.pc = next;
       break;
     }

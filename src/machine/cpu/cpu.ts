@@ -95,6 +95,10 @@ export class Cpu {
   private readonly breakpoints = new Set<number>();
   /** RAM offset of a breakpoint being stepped over (decoded as its real instruction), or -1. */
   private steppingOver = -1;
+  /** Translated mode: the virtual page number instructions were last fetched from, or -1 (see fetchOffset). */
+  private fetchVpn = -1;
+  /** The RAM offset of that page. */
+  private fetchPageOffset = 0;
 
   constructor(
     readonly ram: Ram,
@@ -102,7 +106,7 @@ export class Cpu {
     readonly clock: VirtualClock,
     readonly halt: HaltSink,
   ) {
-    // One slot more than RAM has halfwords: CROSS_PAGE_SLOT, see fetchOffset.
+    // One slot more than RAM has halfwords: the cross-page slot, see fetchOffset.
     this.decodedWord = new Int32Array((ram.bytes >>> 1) + 1);
     this.decodedImm = new Int32Array((ram.bytes >>> 1) + 1);
     this.blocks = new BlockCache(ram.bytes, this, (off) => this.blockInstructionAt(off));
@@ -180,6 +184,7 @@ export class Cpu {
     this.pmp.summarize();
     this.tlb.flushAll();
     this.xlate = translationMode(this);
+    this.forgetFetchPage();
     this.reservation = s.reservation as number;
     this.waiting = s.waiting as boolean;
     this.excepted = false;
@@ -281,9 +286,16 @@ export class Cpu {
    * RAM's halfwords, whose offset is returned.
    */
   private fetchOffset(pc: number): number {
+    const inPage = pc & 0xfff;
+    if (pc >>> 12 === this.fetchVpn && inPage !== 0xffe) return this.fetchPageOffset + inPage;
     const ram = this.ram;
     const off = this.fetchPhysical(pc);
-    if (off === FETCH_FAULT || (pc & 0xfff) !== 0xffe || (ram.u16[off >>> 1]! & 3) !== 3) return off;
+    // Remember the page while PMP gives every address of it the same answer.
+    if (off !== FETCH_FAULT && this.pmp.uniformAnswer()) {
+      this.fetchVpn = pc >>> 12;
+      this.fetchPageOffset = off - inPage;
+    }
+    if (off === FETCH_FAULT || inPage !== 0xffe || (ram.u16[off >>> 1]! & 3) !== 3) return off;
     const high = this.fetchPhysical((pc + 2) | 0);
     if (high === FETCH_FAULT) return FETCH_FAULT;
     const d = this.scratch;
@@ -292,6 +304,14 @@ export class Cpu {
     this.decodedWord[slot] = packDecoded(d);
     this.decodedImm[slot] = d.imm;
     return ram.bytes | 0;
+  }
+
+  /**
+   * Forgets the page remembered by `fetchOffset`: called whenever a translation may have
+   * changed (privilege, mstatus, satp, PMP, TLB flushes, restore, the start of `run`).
+   */
+  forgetFetchPage(): void {
+    this.fetchVpn = -1;
   }
 
   /** The RAM offset of the instruction halfword at virtual `va`, or FETCH_FAULT after raising a fault. */
@@ -340,6 +360,7 @@ export class Cpu {
     }
     takePendingInterrupt(this);
     this.xlate = translationMode(this);
+    this.forgetFetchPage();
     // Count in an int32 local (slices are short) so the loop does no float arithmetic.
     const base = this.icount;
     this.runBase = base;

@@ -183,6 +183,7 @@ export function writeCsr(cpu: Cpu, num: number, value: number): boolean {
   }
   if (num >= Csr.pmpaddr0 && num < Csr.pmpaddr0 + 16) {
     cpu.pmp.writeAddr(num - Csr.pmpaddr0, value);
+    refreshTranslation(cpu);
     return true;
   }
   if (writeSupervisorCsr(cpu, num, value)) return true;

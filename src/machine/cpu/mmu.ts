@@ -27,10 +27,12 @@ export function translationMode(cpu: Cpu): number {
 }
 
 /**
- * Brings `cpu.xlate` up to date after privilege, mstatus, satp or PMP changed; when it changes,
- * the slice ends after the current instruction so the run loop picks the matching path.
+ * Brings `cpu.xlate` up to date after privilege, mstatus, satp, PMP or the TLB changed (and
+ * forgets the cached fetch page); when the mode changes, the slice ends after the current
+ * instruction so the run loop picks the matching path.
  */
 export function refreshTranslation(cpu: Cpu): void {
+  cpu.forgetFetchPage();
   const mode = translationMode(cpu);
   if (mode === cpu.xlate) return;
   cpu.xlate = mode;

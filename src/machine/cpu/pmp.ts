@@ -35,6 +35,11 @@ export class Pmp {
   /** The cfg byte that decides every access (the first active entry covers all addresses), NO_ENTRIES or VARIES. */
   private uniform = NO_ENTRIES;
 
+  /** True when every address gets the same answer (so a decision holds for a whole page). */
+  uniformAnswer(): boolean {
+    return this.uniform !== VARIES;
+  }
+
   /** The cfg byte of entry `i`. */
   entry(i: number): number {
     return (this.cfg[i >>> 2]! >>> ((i & 3) * 8)) & 0xff;

@@ -159,6 +159,20 @@ describe('the TLB and its flushes', () => {
   });
 });
 
+describe('the remembered fetch page', () => {
+  it('code that remaps its own page and runs sfence.vma goes on from the new physical page', () => {
+    const { m, pt } = pagedMachine([A.jalr(0, s0, 0)]);
+    const { t1, t2 } = A.Reg;
+    const code = A.assemble([A.sw(t2, t1, 0), A.sfence_vma(0, 0), A.addi(a0, 0, 1), A.wfi()]);
+    m.ram.u8.set(code, PHYS(4) - 0x8000_0000);
+    m.ram.u8.set(A.assemble([A.addi(a0, 0, 2), A.wfi()]), PHYS(5) + 8 - 0x8000_0000);
+    pt.map(VREGION, PHYS(4), V | R | X | ACC);
+    const pteAddress = ROOT + 0x1000 + ((VREGION >>> 12) & 0x3ff) * 4;
+    const t = runAt(m, Priv.S, { [s0]: VREGION, [t1]: pteAddress, [t2]: ((PHYS(5) >>> 12) << 10) | V | R | X | ACC });
+    expect([t.mcause, t.r.x[a0]]).toEqual([-1, 2]);
+  });
+});
+
 describe('MPRV: M-mode loads and stores translated as MPP', () => {
   it('with MPRV and MPP = S a load goes through the page tables; fetches stay physical', () => {
     const { m, pt } = pagedMachine([A.lw(a0, s0, 0), A.wfi()]);
