@@ -4,6 +4,7 @@ import { Subject } from 'rxjs';
 import { LogWriter, type LogCompression } from '../../codecs/index.js';
 import { EventStream } from '../../streams/event-stream.js';
 import { attachTaps } from '../../streams/taps/attach-taps.js';
+import { ExecStreams } from '../../streams/exec-streams.js';
 import { headerDevices } from '../engine/families/registry.js';
 import { liveSession, type LiveSession } from '../engine/live-session.js';
 import type { SessionResult } from '../engine/session.js';
@@ -76,9 +77,11 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
             devices: headerDevices(config),
             ...(record.chaosSeed === undefined ? {} : { chaosSeed: record.chaosSeed }),
           });
-    const attached = attachTaps(taps, { mode: record === null ? 'run' : 'record', events$: events.events$, console$ });
+    const exec = new ExecStreams();
+    const attached = attachTaps(taps, { mode: record === null ? 'run' : 'record', events$: events.events$, console$, exec });
     live = liveSession({
       image,
+      exec,
       config,
       maxInsns: options.maxInsns ?? Infinity,
       input: serial.queue,

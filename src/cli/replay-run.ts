@@ -2,6 +2,7 @@ import { Subject } from 'rxjs';
 import { encodeSnapshot, type LogHeader } from '../../codecs/index.js';
 import { EventStream } from '../../streams/event-stream.js';
 import { attachTaps } from '../../streams/taps/attach-taps.js';
+import { ExecStreams } from '../../streams/exec-streams.js';
 import { fullStateDigest } from '../engine/checkpoint-digest.js';
 import { replaySession } from '../engine/replay-session.js';
 import type { SessionResult } from '../engine/session.js';
@@ -52,10 +53,12 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
   const taps = await loadTaps(options.tap);
   const events = new EventStream();
   const console$ = new Subject<{ icount: number; bytes: Uint8Array }>();
-  const attached = attachTaps(taps, { mode: 'replay', events$: events.events$, console$ });
+  const exec = new ExecStreams();
+  const attached = attachTaps(taps, { mode: 'replay', events$: events.events$, console$, exec });
   const progress = progressLine('replaying', reader.footer?.endIcount ?? reader.truncatedAt?.icount ?? 0);
   const replay = replaySession({
     image,
+    exec,
     reader,
     onProgress: progress.update,
     drives,

@@ -1,6 +1,7 @@
 import { lastValueFrom } from 'rxjs';
 import type { LogFooter } from '../../codecs/index.js';
 import { EventStream } from '../../streams/event-stream.js';
+import type { ExecStreams } from '../../streams/exec-streams.js';
 import { recordSink, type RecordSinkWriter } from '../../streams/record-sink.js';
 import type { ElfImage } from '../machine/elf-image.js';
 import type { MachineConfig } from '../machine/machine.js';
@@ -20,6 +21,8 @@ export interface LiveSessionOptions {
   /** Stop after this many instructions (Infinity for no bound). */
   maxInsns: number;
   sliceIcount?: number;
+  /** Execution taps' streams (`--tap insn-trace`, `mmio`, …). */
+  exec?: ExecStreams;
   /** Host input of every push family, merged (the CLI feeds it from the sources). */
   input: InputQueue;
   /** The drives, by drive index (`config.virtio` has their virtio-blk devices). */
@@ -73,6 +76,7 @@ export function liveSession(options: LiveSessionOptions): LiveSession {
     maxInsns: options.maxInsns,
     onConsole: options.onConsole,
     ...(options.sliceIcount === undefined ? {} : { sliceIcount: options.sliceIcount }),
+    ...(options.exec === undefined ? {} : { exec: options.exec }),
   });
   return {
     mode,

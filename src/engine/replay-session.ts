@@ -1,5 +1,6 @@
 import { decodeSnapshot, type LogReader, type SnapshotRecord } from '../../codecs/index.js';
 import { EventStream } from '../../streams/event-stream.js';
+import type { ExecStreams } from '../../streams/exec-streams.js';
 import type { ElfImage } from '../machine/elf-image.js';
 import { replayMachineConfig } from './replay-config.js';
 import type { Drive } from './block-io.js';
@@ -15,6 +16,8 @@ export interface ReplaySessionOptions {
   /** Stop after this many instructions (`--until`), or Infinity. */
   maxInsns: number;
   sliceIcount?: number;
+  /** Execution taps' streams (`--tap insn-trace`, `mmio`, …). */
+  exec?: ExecStreams;
   /** The stream taps subscribe to (a fresh one when omitted). */
   events?: EventStream;
   onConsole: (bytes: Uint8Array, icount: number) => void;
@@ -49,6 +52,7 @@ export function replaySession(options: ReplaySessionOptions): ReplaySession {
     onConsole: options.onConsole,
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.sliceIcount === undefined ? {} : { sliceIcount: options.sliceIcount }),
+    ...(options.exec === undefined ? {} : { exec: options.exec }),
   });
   if (options.from !== undefined) {
     const { bytes, name } = options.from;

@@ -4,6 +4,7 @@ import type { ElfImage } from '../machine/elf-image.js';
 import { Machine, type MachineConfig, type SavedMachine } from '../machine/machine.js';
 import { RunningHash } from '../machine/running-hash.js';
 import type { SessionMode } from './session-mode.js';
+import type { ExecStreams } from '../../streams/exec-streams.js';
 import type { StopReason } from '../core/stop-reason.js';
 
 /** Instructions per CPU call: short slices keep V8's dispatch loop fast (PERF-NOTES). */
@@ -27,6 +28,8 @@ export interface SessionOptions {
   sliceIcount?: number;
   /** Called with the icount whenever the session yields to the host (every ~20 ms of work). */
   onProgress?: (icount: number) => void;
+  /** The execution taps' streams: given the machine, flushed after every slice, completed at the end. */
+  exec?: ExecStreams;
 }
 
 /** What one slice ended with: a stop, `idle` (the hart sleeps with nothing pending), or null to go on. */
@@ -62,14 +65,22 @@ export class Session {
   ) {
     this.machine = new Machine(options.config, mode.ports);
     this.machine.load(image);
+    options.exec?.attach(this.machine);
     mode.attach(this);
   }
 
   /** Runs until the guest halts, the bound is reached, the host or the log says stop, or the guest idles forever. */
   async run(): Promise<SessionResult> {
     const start = performance.now();
-    const stop = await this.loop();
+    let stop: StopReason;
+    try {
+      stop = await this.loop();
+    } catch (err) {
+      this.options.exec?.error(err);
+      throw err;
+    }
     this.flushConsole();
+    this.options.exec?.complete();
     const final = this.mode.finish(stop);
     return { stop: final, icount: this.machine.icount, hostMs: performance.now() - start };
   }
@@ -85,6 +96,7 @@ export class Session {
     const shutdown = mode.shutdownRequested();
     if (shutdown !== null) return shutdown;
     machine.run(Math.min(limitIcount, mode.limitFor(machine.icount)));
+    this.options.exec?.flush();
     this.flushConsole();
     if (machine.halted !== null) return { kind: 'halt', halt: machine.halted };
     mode.checkpoint();

@@ -18,6 +18,8 @@ export class Bus {
   faulted = false;
   /** Called after every MMIO store. */
   onMmioWrite: () => void = () => {};
+  /** Hears every device access while an execution tap listens (null: nobody, no cost). */
+  mmioObserver: ((write: boolean, device: string, offset: number, size: AccessSize, value: number) => void) | null = null;
   private readonly mappings: Mapping[] = [];
 
   constructor(readonly ram: Ram) {}
@@ -36,7 +38,9 @@ export class Bus {
       this.faulted = true;
       return 0;
     }
-    return m.device.read((addr >>> 0) - m.base, size) >>> 0;
+    const value = m.device.read((addr >>> 0) - m.base, size) >>> 0;
+    this.mmioObserver?.(false, m.device.name, (addr >>> 0) - m.base, size, value);
+    return value;
   }
 
   /** Writes the low `size` bytes of `value` at physical address `addr` (any alignment). */
@@ -49,6 +53,7 @@ export class Bus {
       return;
     }
     m.device.write((addr >>> 0) - m.base, size, value);
+    this.mmioObserver?.(true, m.device.name, (addr >>> 0) - m.base, size, value >>> 0);
     this.onMmioWrite();
   }
 

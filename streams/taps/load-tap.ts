@@ -5,6 +5,9 @@ import { RrvmError } from '../../src/core/rrvm-error.js';
 import { CONSOLE_TRANSCRIPT_FILE, consoleTranscript } from './console-transcript.js';
 import { EVENTS_JSONL_FILE, eventsJsonl } from './events-jsonl.js';
 import type { Tap } from './tap.js';
+import { INSN_TRACE_FILE, insnTrace } from './insn-trace.js';
+import { MMIO_TRACE_FILE, mmioTrace } from './mmio-trace.js';
+import { COVERAGE_FILE, coverage } from './coverage.js';
 
 /** A tap ready to attach: its name for messages, the function, and the options from its spec. */
 export interface LoadedTap {
@@ -17,11 +20,14 @@ export interface LoadedTap {
 const BUILT_INS: Record<string, { tap: Tap; file: string }> = {
   'events-jsonl': { tap: eventsJsonl, file: EVENTS_JSONL_FILE },
   console: { tap: consoleTranscript, file: CONSOLE_TRANSCRIPT_FILE },
+  'insn-trace': { tap: insnTrace, file: INSN_TRACE_FILE },
+  mmio: { tap: mmioTrace, file: MMIO_TRACE_FILE },
+  coverage: { tap: coverage, file: COVERAGE_FILE },
 };
 
 /**
  * Resolves a `--tap` spec: `NAME[=FILE][,key=value…]` for a built-in (`events-jsonl`,
- * `console`), or `PATH[,key=value…]` for a JS module (absolute, or relative to `cwd`) whose
+ * `console`, `insn-trace`, `mmio`, `coverage`), or `PATH[,key=value…]` for a JS module (absolute, or relative to `cwd`) whose
  * default export is a Tap. Failures are RrvmError `tap.load` with a one-line message.
  */
 export async function loadTap(spec: string, cwd: string = process.cwd()): Promise<LoadedTap> {

@@ -1,5 +1,6 @@
 import type { Observable, Subscription } from 'rxjs';
 import type { Icount, RrEvent } from '../../src/core/event.js';
+import type { ExecTapStreams } from '../exec-streams.js';
 
 /** What a tap sees of a run (DESIGN §8). */
 export interface TapSession {
@@ -9,6 +10,11 @@ export interface TapSession {
   readonly events$: Observable<RrEvent>;
   /** Guest console output as the machine produced it, tagged with the icount reached; completes when the run ends. */
   readonly console$: Observable<{ icount: Icount; bytes: Uint8Array }>;
+  /**
+   * What the hart executes — instructions, device accesses, traps — in batches per slice
+   * (streams/exec-streams.ts). Free while nobody subscribes; `insns$` slows the run down.
+   */
+  readonly exec: ExecTapStreams;
   /** Options from the tap spec (`NAME=FILE,key=value` → `{ file: 'FILE', key: 'value' }`). */
   readonly options: Record<string, string>;
 }

@@ -83,6 +83,8 @@ export class Cpu {
   runBase = 0;
   /** Set when `run` stopped before executing an instruction at a breakpoint; the debugger clears it. */
   breakpointHit = false;
+  /** Hears every trap entry while an execution tap listens (null: nobody). */
+  onTrap: ((cause: number, tval: number, epc: number) => void) | null = null;
 
   /** Predecoded instruction per RAM halfword (0 = not decoded), see decode.ts for the packing. */
   private readonly decodedWord: Int32Array;

@@ -37,6 +37,7 @@ function enterTrap(cpu: Cpu, cause: number, tval: number, epc: number): void {
     cpu.pc = vectorOf(cpu.mtvec, cause);
   }
   refreshTranslation(cpu);
+  cpu.onTrap?.(cause, tval, epc);
 }
 
 /**
