@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { RrvmError } from '../../src/core/rrvm-error.js';
 import { CONSOLE_TRANSCRIPT_FILE, consoleTranscript } from './console-transcript.js';
 import { EVENTS_JSONL_FILE, eventsJsonl } from './events-jsonl.js';
+import { NET_PCAP_FILE, netPcap } from './net-pcap.js';
 import type { Tap } from './tap.js';
 
 /** A tap ready to attach: its name for messages, the function, and the options from its spec. */
@@ -17,6 +18,7 @@ export interface LoadedTap {
 const BUILT_INS: Record<string, { tap: Tap; file: string }> = {
   'events-jsonl': { tap: eventsJsonl, file: EVENTS_JSONL_FILE },
   console: { tap: consoleTranscript, file: CONSOLE_TRANSCRIPT_FILE },
+  'net-pcap': { tap: netPcap, file: NET_PCAP_FILE },
 };
 
 /**

@@ -1,11 +1,12 @@
 import { Subject } from 'rxjs';
 import type { RrEvent } from '../../../src/core/event.js';
-import type { TapSession } from '../../../streams/taps/tap.js';
+import type { NetTxFrame, TapSession } from '../../../streams/taps/tap.js';
 
-/** A replay-mode session driven by hand: push into `events` and `console`, then complete them. */
+/** A replay-mode session driven by hand: push into `events`, `console` and `netTx`, then complete them. */
 export function fakeSession(options: Record<string, string> = {}) {
   const events = new Subject<RrEvent>();
   const console = new Subject<{ icount: number; bytes: Uint8Array }>();
-  const session: TapSession = { mode: 'replay', events$: events.asObservable(), console$: console.asObservable(), options };
-  return { session, events, console };
+  const netTx = new Subject<NetTxFrame>();
+  const session: TapSession = { mode: 'replay', events$: events.asObservable(), console$: console.asObservable(), netTx$: netTx.asObservable(), options };
+  return { session, events, console, netTx };
 }

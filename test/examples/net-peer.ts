@@ -1,0 +1,197 @@
+// A scripted network peer for the net-echo guest, on a UDP socket bound to 127.0.0.1: it
+// speaks QEMU's -netdev dgram framing (one Ethernet frame per datagram), sends an ARP
+// request, a ping, UDP datagrams (one at a time, then a burst of more frames than the guest
+// has receive buffers) and finally "quit", and checks every answer the guest sends back.
+import { createSocket, type Socket } from 'node:dgram';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const GUEST_IP = Uint8Array.of(10, 0, 2, 15);
+export const PEER_IP = Uint8Array.of(10, 0, 2, 2);
+export const PEER_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x00, 0x00, 0x02);
+export const GUEST_MAC_TEXT = '52:54:00:12:34:56';
+const BROADCAST = new Uint8Array(6).fill(0xff);
+
+export const macOf = (text: string): Uint8Array => Uint8Array.from(text.split(':'), (h) => parseInt(h, 16));
+
+/** RFC 1071 checksum of `bytes` (with an optional starting sum), inverted. */
+export function checksum(bytes: Uint8Array, start = 0): number {
+  let sum = start;
+  for (let i = 0; i + 1 < bytes.length; i += 2) sum += (bytes[i]! << 8) | bytes[i + 1]!;
+  if (bytes.length & 1) sum += bytes[bytes.length - 1]! << 8;
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return ~sum & 0xffff;
+}
+
+const be16 = (n: number): number[] => [(n >> 8) & 0xff, n & 0xff];
+
+function ethernet(dst: Uint8Array, type: number, payload: Uint8Array): Uint8Array {
+  return Uint8Array.from([...dst, ...PEER_MAC, ...be16(type), ...payload]);
+}
+
+/** An ARP request from the peer for `target`. */
+export function arpRequest(target: Uint8Array = GUEST_IP): Uint8Array {
+  return ethernet(BROADCAST, 0x0806, Uint8Array.from([0, 1, 8, 0, 6, 4, 0, 1, ...PEER_MAC, ...PEER_IP, 0, 0, 0, 0, 0, 0, ...target]));
+}
+
+function ipv4(guestMac: Uint8Array, protocol: number, body: Uint8Array, id: number): Uint8Array {
+  const header = Uint8Array.from([0x45, 0, ...be16(20 + body.length), ...be16(id), 0x40, 0, 64, protocol, 0, 0, ...PEER_IP, ...GUEST_IP]);
+  header.set(be16(checksum(header)), 10);
+  return ethernet(guestMac, 0x0800, Uint8Array.from([...header, ...body]));
+}
+
+/** An ICMP echo request (`bytes` of payload) to the guest. */
+export function pingRequest(guestMac: Uint8Array, id: number, seq: number, bytes: number): Uint8Array {
+  const icmp = Uint8Array.from([8, 0, 0, 0, ...be16(id), ...be16(seq), ...Array.from({ length: bytes }, (_, i) => (i * 13 + seq) & 0xff)]);
+  icmp.set(be16(checksum(icmp)), 2);
+  return ipv4(guestMac, 1, icmp, 0x100 + seq);
+}
+
+/** A UDP datagram from the peer's `srcPort` to the guest's `dstPort` (checksum included). */
+export function udpDatagram(guestMac: Uint8Array, srcPort: number, dstPort: number, payload: Uint8Array, id: number): Uint8Array {
+  const udp = Uint8Array.from([...be16(srcPort), ...be16(dstPort), ...be16(8 + payload.length), 0, 0, ...payload]);
+  const pseudo = Uint8Array.from([...PEER_IP, ...GUEST_IP, 0, 17, ...be16(udp.length)]);
+  udp.set(be16(checksum(Uint8Array.from([...pseudo, ...udp])) || 0xffff), 6);
+  return ipv4(guestMac, 17, udp, id);
+}
+
+/** One frame the peer sends, the answer it expects (null: none), and how long it waits first. */
+interface Step {
+  frame: Uint8Array;
+  expect: ((reply: Uint8Array) => string | null) | null;
+  afterMs: number;
+}
+
+const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+function checkArpReply(guestMac: Uint8Array): (r: Uint8Array) => string | null {
+  const want = hex(Uint8Array.from([...PEER_MAC, ...guestMac, 8, 6, 0, 1, 8, 0, 6, 4, 0, 2, ...guestMac, ...GUEST_IP, ...PEER_MAC, ...PEER_IP]));
+  return (r) => (hex(r.subarray(0, 42)) === want ? null : `bad ARP reply ${hex(r)}`);
+}
+
+/** Checks an IPv4 reply from the guest: addresses swapped, header checksum valid; returns the L4 part or an error. */
+function ipReply(guestMac: Uint8Array, r: Uint8Array, protocol: number): Uint8Array | string {
+  if (hex(r.subarray(0, 14)) !== hex(Uint8Array.from([...PEER_MAC, ...guestMac, 8, 0]))) return `bad Ethernet header ${hex(r.subarray(0, 14))}`;
+  const ip = r.subarray(14);
+  if (checksum(ip.subarray(0, 20)) !== 0) return 'bad IPv4 header checksum';
+  if (ip[9] !== protocol || hex(ip.subarray(12, 16)) !== hex(GUEST_IP) || hex(ip.subarray(16, 20)) !== hex(PEER_IP)) return `bad IPv4 header ${hex(ip.subarray(0, 20))}`;
+  return ip.subarray(20, (ip[2]! << 8) | ip[3]!);
+}
+
+function checkPingReply(guestMac: Uint8Array, request: Uint8Array): (r: Uint8Array) => string | null {
+  return (r) => {
+    const icmp = ipReply(guestMac, r, 1);
+    if (typeof icmp === 'string') return icmp;
+    if (icmp[0] !== 0 || checksum(icmp) !== 0) return `bad ICMP reply ${hex(icmp)}`;
+    return hex(icmp.subarray(4)) === hex(request.subarray(34 + 4)) ? null : 'ICMP reply data differ';
+  };
+}
+
+function checkUdpEcho(guestMac: Uint8Array, srcPort: number, dstPort: number, payload: Uint8Array): (r: Uint8Array) => string | null {
+  return (r) => {
+    const udp = ipReply(guestMac, r, 17);
+    if (typeof udp === 'string') return udp;
+    const pseudo = Uint8Array.from([...GUEST_IP, ...PEER_IP, 0, 17, ...be16(udp.length)]);
+    if (checksum(Uint8Array.from([...pseudo, ...udp])) !== 0) return 'bad UDP checksum';
+    if (((udp[0]! << 8) | udp[1]!) !== dstPort || ((udp[2]! << 8) | udp[3]!) !== srcPort) return 'UDP ports not swapped';
+    return hex(udp.subarray(8)) === hex(payload) ? null : `UDP payload differs: ${hex(udp.subarray(8))}`;
+  };
+}
+
+/** How many datagrams the burst sends at once (the guest posts 16 receive buffers). */
+export const BURST = 20;
+
+/** The peer's script against a guest with MAC `guestMacText`; `gapMs` between single steps. */
+export function peerScript(guestMacText: string, gapMs = 30): Step[] {
+  const mac = macOf(guestMacText);
+  const steps: Step[] = [];
+  steps.push({ frame: arpRequest(), expect: checkArpReply(mac), afterMs: gapMs });
+  steps.push({ frame: arpRequest(Uint8Array.of(10, 0, 2, 99)), expect: null, afterMs: gapMs });
+  const ping = pingRequest(mac, 0x1234, 1, 56);
+  steps.push({ frame: ping, expect: checkPingReply(mac, ping), afterMs: gapMs });
+  const udp = (payload: Uint8Array, srcPort: number, id: number, afterMs: number): Step => ({
+    frame: udpDatagram(mac, srcPort, 7, payload, id),
+    expect: checkUdpEcho(mac, srcPort, 7, payload),
+    afterMs,
+  });
+  steps.push(udp(text('hello'), 5555, 1, gapMs));
+  steps.push(udp(Uint8Array.from({ length: 1000 }, (_, i) => i & 0xff), 5556, 2, gapMs));
+  for (let i = 0; i < BURST; i++) steps.push(udp(text(`burst ${i}`), 6000 + i, 10 + i, i === 0 ? gapMs : 0));
+  steps.push(udp(text('quit'), 5555, 99, gapMs));
+  return steps;
+}
+
+/** What the peer saw. */
+export interface PeerResult {
+  /** Frames sent to the guest. */
+  sent: number;
+  /** Frames the guest sent back. */
+  replies: Uint8Array[];
+  /** Problems found in the replies (empty when all is well). */
+  errors: string[];
+}
+
+/** A peer socket bound to 127.0.0.1 on a free port. */
+export class NetPeer {
+  private constructor(
+    private readonly socket: Socket,
+    readonly port: number,
+  ) {}
+
+  static async open(): Promise<NetPeer> {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    return new NetPeer(socket, socket.address().port);
+  }
+
+  /**
+   * Plays `steps` against the guest listening on 127.0.0.1:`guestPort`, then waits up to
+   * `settleMs` for the last answers; every reply is checked against the step that expects it,
+   * in order (steps that expect none are skipped).
+   */
+  async play(guestPort: number, steps: readonly Step[], settleMs = 3000): Promise<PeerResult> {
+    const replies: Uint8Array[] = [];
+    const expected = steps.filter((s) => s.expect !== null).length;
+    let wake: (() => void) | null = null;
+    this.socket.on('message', (data: Buffer) => {
+      replies.push(new Uint8Array(data));
+      if (replies.length >= expected) wake?.();
+    });
+    for (const step of steps) {
+      if (step.afterMs > 0) await sleep(step.afterMs);
+      this.socket.send(step.frame, guestPort, '127.0.0.1');
+    }
+    if (replies.length < expected) {
+      await Promise.race([new Promise<void>((resolve) => (wake = resolve)), sleep(settleMs)]);
+    }
+    const errors: string[] = [];
+    const checks = steps.flatMap((s) => (s.expect === null ? [] : [s.expect]));
+    checks.forEach((check, i) => {
+      const reply = replies[i];
+      const problem = reply === undefined ? 'no reply' : check(reply);
+      if (problem !== null) errors.push(`reply ${i}: ${problem}`);
+    });
+    if (replies.length > checks.length) errors.push(`${replies.length - checks.length} unexpected extra replies`);
+    return { sent: steps.length, replies, errors };
+  }
+
+  /** Datagrams received so far that `play` did not ask for (a listener for "replay sends nothing"). */
+  listen(): Uint8Array[] {
+    const got: Uint8Array[] = [];
+    this.socket.on('message', (data: Buffer) => got.push(new Uint8Array(data)));
+    return got;
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/** A UDP port on 127.0.0.1 that was free a moment ago. */
+export async function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+  const port = s.address().port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
