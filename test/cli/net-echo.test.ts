@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../engine/harness.js';
 import { findTool, skipWithoutTool } from '../examples/run-guest.js';
-import { BURST, GUEST_MAC_TEXT, NetPeer, freeUdpPort, peerScript, type PeerResult } from '../examples/net-peer.js';
+import { GUEST_MAC_TEXT, NetPeer, expectedConsole, freeUdpPort, peerScript, type PeerResult } from '../examples/net-peer.js';
 import { type CliResult, REPO_ROOT, RRVM_CLI, describeCli, rrvm } from './cli-harness.js';
 
 const temp = tempDir('cli-net-echo');
@@ -60,23 +60,6 @@ function rrvmAsync(args: readonly string[], onStdout: (text: string) => void = (
       resolve({ code, signal, timedOut, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - started });
     });
   });
-}
-
-/** The console lines net-echo prints for the peer's script (MAC as given). */
-function expectedConsole(mac: string): string {
-  const lines = [`net-echo: mac ${mac} ip 10.0.2.15 link up`];
-  let n = 0;
-  const say = (s: string) => lines.push(`net-echo: #${++n} ${s}`);
-  say(`arp: who-has 10.0.2.15 tell 10.0.2.2: replied ${mac}`);
-  say('arp: not a request for us, ignored');
-  say('icmp: echo request from 10.0.2.2 id=4660 seq=1 bytes=56: replied');
-  say('udp: 10.0.2.2:5555 -> 10.0.2.15:7 bytes=5 "hello": echoed');
-  const kilo = Array.from({ length: 40 }, (_, i) => (i >= 0x20 && i < 0x7f ? String.fromCharCode(i) : '.')).join('');
-  say(`udp: 10.0.2.2:5556 -> 10.0.2.15:7 bytes=1000 "${kilo}...": echoed`);
-  for (let i = 0; i < BURST; i++) say(`udp: 10.0.2.2:${6000 + i} -> 10.0.2.15:7 bytes=${`burst ${i}`.length} "burst ${i}": echoed`);
-  say('udp: 10.0.2.2:5555 -> 10.0.2.15:7 bytes=4 "quit": echoed');
-  lines.push(`net-echo: quit after ${n} frames`);
-  return lines.join('\n') + '\n';
 }
 
 let recorded: CliResult;

@@ -121,6 +121,23 @@ export function peerScript(guestMacText: string, gapMs = 30): Step[] {
   return steps;
 }
 
+/** The console lines net-echo prints for the peer's script (MAC as given). */
+export function expectedConsole(mac: string): string {
+  const lines = [`net-echo: mac ${mac} ip 10.0.2.15 link up`];
+  let n = 0;
+  const say = (s: string) => lines.push(`net-echo: #${++n} ${s}`);
+  say(`arp: who-has 10.0.2.15 tell 10.0.2.2: replied ${mac}`);
+  say('arp: not a request for us, ignored');
+  say('icmp: echo request from 10.0.2.2 id=4660 seq=1 bytes=56: replied');
+  say('udp: 10.0.2.2:5555 -> 10.0.2.15:7 bytes=5 "hello": echoed');
+  const kilo = Array.from({ length: 40 }, (_, i) => (i >= 0x20 && i < 0x7f ? String.fromCharCode(i) : '.')).join('');
+  say(`udp: 10.0.2.2:5556 -> 10.0.2.15:7 bytes=1000 "${kilo}...": echoed`);
+  for (let i = 0; i < BURST; i++) say(`udp: 10.0.2.2:${6000 + i} -> 10.0.2.15:7 bytes=${`burst ${i}`.length} "burst ${i}": echoed`);
+  say('udp: 10.0.2.2:5555 -> 10.0.2.15:7 bytes=4 "quit": echoed');
+  lines.push(`net-echo: quit after ${n} frames`);
+  return lines.join('\n') + '\n';
+}
+
 /** What the peer saw. */
 export interface PeerResult {
   /** Frames sent to the guest. */
