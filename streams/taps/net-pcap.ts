@@ -1,6 +1,6 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { merge, type Subscription } from 'rxjs';
 import { RrvmError } from '../../src/core/rrvm-error.js';
+import { openByteFile } from './internal/line-file.js';
 import type { TapSession } from './tap.js';
 
 /** Default output file of the `net-pcap` tap. */
@@ -11,8 +11,6 @@ const PCAP_MAGIC_NS = 0xa1b2_3c4d;
 const LINKTYPE_ETHERNET = 1;
 const SNAPLEN = 65_535;
 const RECORD_HEADER_BYTES = 16;
-/** Output is written once this much is buffered (and when the streams end). */
-const FLUSH_BYTES = 64 * 1024;
 
 /**
  * Built-in tap `net-pcap[=FILE][,shift=N]`: every network frame the guest received (NET_RX
@@ -25,39 +23,15 @@ const FLUSH_BYTES = 64 * 1024;
 export function netPcap(session: TapSession): Subscription {
   const path = session.options['file'] ?? NET_PCAP_FILE;
   const shift = Number(session.options['shift'] ?? '3');
-  const fail = (err: unknown): RrvmError => new RrvmError('tap.write', `tap net-pcap: cannot write '${path}': ${err instanceof Error ? err.message : String(err)}`);
   if (!Number.isInteger(shift) || shift < 0 || shift > 10) throw new RrvmError('tap.load', `tap net-pcap: shift must be an integer 0-10, got '${session.options['shift']}'`);
-  let fd: number | null;
-  try {
-    fd = openSync(path, 'w');
-  } catch (err) {
-    throw fail(err);
-  }
-  let chunks: Buffer[] = [];
-  let buffered = 0;
-  const flush = (): void => {
-    if (fd === null || chunks.length === 0) return;
-    const bytes = Buffer.concat(chunks);
-    chunks = [];
-    buffered = 0;
-    try {
-      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
-    } catch (err) {
-      throw fail(err);
-    }
-  };
-  const put = (bytes: Buffer): void => {
-    chunks.push(bytes);
-    buffered += bytes.length;
-    if (buffered >= FLUSH_BYTES) flush();
-  };
+  const file = openByteFile(path, 'net-pcap');
   const header = Buffer.alloc(24);
   header.writeUInt32LE(PCAP_MAGIC_NS, 0);
   header.writeUInt16LE(2, 4);
   header.writeUInt16LE(4, 6);
   header.writeUInt32LE(SNAPLEN, 16);
   header.writeUInt32LE(LINKTYPE_ETHERNET, 20);
-  put(header);
+  file.write(header);
   let warpNs = 0;
   const frame = (icount: number, bytes: Uint8Array): void => {
     const ns = BigInt(icount) * (1n << BigInt(shift)) + BigInt(warpNs);
@@ -67,18 +41,10 @@ export function netPcap(session: TapSession): Subscription {
     record.writeUInt32LE(Number(ns % 1_000_000_000n), 4);
     record.writeUInt32LE(kept.length, 8);
     record.writeUInt32LE(bytes.length, 12);
-    put(record);
-    put(Buffer.from(kept));
+    file.write(record);
+    file.write(kept);
   };
-  const close = (): void => {
-    if (fd === null) return;
-    try {
-      flush();
-    } finally {
-      closeSync(fd);
-      fd = null;
-    }
-  };
+  const close = (): void => file.close();
   const subscription = merge(session.events$, session.netTx$).subscribe({
     next: (item) => {
       if (!('kind' in item)) frame(item.icount, item.frame);

@@ -5,7 +5,7 @@
 // one datagram on the recorded remote port while the recorded local port is held by the test.
 // `--net-pcap` writes the same capture in record and replay, and tcpdump reads it. Bad input
 // (a busy port, a malformed --net, a bad --mac) is one line and exit 1.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../engine/harness.js';
 import { findTool, skipWithoutTool } from '../examples/run-guest.js';
 import { GUEST_MAC_TEXT, NetPeer, expectedConsole, freeUdpPort, peerScript, type PeerResult } from '../examples/net-peer.js';
-import { type CliResult, REPO_ROOT, RRVM_CLI, describeCli, rrvm } from './cli-harness.js';
+import { type CliResult, REPO_ROOT, describeCli, expectOneLineError, rrvm, rrvmAsync } from './cli-harness.js';
 
 const temp = tempDir('cli-net-echo');
 afterAll(temp.remove);
@@ -24,43 +24,7 @@ const LOG = temp.path('n.rrlog');
 const REC_PCAP = temp.path('rec.pcap');
 const REP_PCAP = temp.path('rep.pcap');
 const MAC = '02:00:00:aa:bb:cc';
-const NO_STACK = /^\s{4}at /m;
 const LONG_MS = 60_000;
-
-/** stderr is one line starting `rrvm: ` and matching `pattern`, without a stack trace. */
-function expectOneLineError(r: CliResult, pattern: RegExp): void {
-  expect(r.code, describeCli(r)).toBe(1);
-  expect(r.stderr).not.toMatch(NO_STACK);
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^rrvm: /);
-  expect(lines[0]).toMatch(pattern);
-}
-
-/** `rrvm ...args` in the background (stdin empty); `onStdout` hears the output so far. */
-function rrvmAsync(args: readonly string[], onStdout: (text: string) => void = () => {}): Promise<CliResult> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [RRVM_CLI, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, RRVM_DEBUG: '' } });
-    child.stdin.end();
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => {
-      out.push(b);
-      onStdout(Buffer.concat(out).toString('latin1'));
-    });
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    let timedOut = false;
-    const killer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, LONG_MS);
-    child.on('close', (code, signal) => {
-      clearTimeout(killer);
-      resolve({ code, signal, timedOut, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - started });
-    });
-  });
-}
 
 let recorded: CliResult;
 let peerResult: PeerResult;
@@ -75,7 +39,7 @@ beforeAll(async () => {
   let ready: () => void = () => {};
   const started = new Promise<void>((resolve) => (ready = resolve));
   const args = ['record', '--net', `udp:${guestPort}:127.0.0.1:${peer.port}`, '--mac', MAC, '--net-pcap', REC_PCAP, '-o', LOG, ELF];
-  const run = rrvmAsync(args, (text) => text.includes('link up') && ready());
+  const run = rrvmAsync(args, { timeoutMs: LONG_MS, onStdout: (text) => text.includes('link up') && ready() });
   await Promise.race([started, run]);
   peerResult = await peer.play(guestPort, peerScript(MAC));
   recorded = await run;
@@ -117,7 +81,7 @@ describe('rrvm replay of a --net recording', () => {
     const holder = createSocket('udp4');
     await new Promise<void>((resolve) => holder.bind(guestPort, '127.0.0.1', resolve));
     try {
-      const replay = await rrvmAsync(['replay', '--net-pcap', REP_PCAP, LOG]);
+      const replay = await rrvmAsync(['replay', '--net-pcap', REP_PCAP, LOG], { timeoutMs: LONG_MS });
       expect(replay.code, describeCli(replay)).toBe(0);
       expect(replay.stdout.toString('latin1')).toBe(recorded.stdout.toString('latin1'));
       await sleep(200);

@@ -1,7 +1,7 @@
 import type { AccessSize } from '../../mmio-device.js';
 import type { StateRecord } from '../../state.js';
 import { readChain, writeSegments } from './split-queue.js';
-import { VirtioDeviceId, type VirtioDevice, type VirtioTransport } from './virtio-device.js';
+import { readConfigBytes, VirtioDeviceId, type VirtioDevice, type VirtioTransport } from './virtio-device.js';
 
 /** virtio-net feature bits offered (VIRTIO 1.2 §5.1.3): no offloads, no mergeable buffers. */
 export const VirtioNetFeature = {
@@ -75,10 +75,7 @@ export class VirtioNet implements VirtioDevice {
   }
 
   readConfig(offset: number, size: AccessSize): number {
-    if (offset < 0 || offset + size > this.config.length) return -1;
-    let v = 0;
-    for (let i = size - 1; i >= 0; i--) v = (v << 8) | this.config[offset + i]!;
-    return v >>> 0;
+    return readConfigBytes(this.config, offset, size);
   }
 
   writeConfig(_offset: number, _size: AccessSize, _value: number): void {
