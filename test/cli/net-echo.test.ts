@@ -5,7 +5,7 @@
 // one datagram on the recorded remote port while the recorded local port is held by the test.
 // `--net-pcap` writes the same capture in record and replay, and tcpdump reads it. Bad input
 // (a busy port, a malformed --net, a bad --mac) is one line and exit 1.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../engine/harness.js';
 import { findTool, skipWithoutTool } from '../examples/run-guest.js';
 import { GUEST_MAC_TEXT, NetPeer, expectedConsole, freeUdpPort, peerScript, type PeerResult } from '../examples/net-peer.js';
-import { type CliResult, REPO_ROOT, describeCli, expectOneLineError, rrvm, rrvmAsync } from './cli-harness.js';
+import { runGdb } from '../gdb/gdb-driver.js';
+import { type CliResult, REPO_ROOT, RRVM_CLI, describeCli, expectOneLineError, rrvm, rrvmAsync } from './cli-harness.js';
 
 const temp = tempDir('cli-net-echo');
 afterAll(temp.remove);
@@ -121,6 +122,32 @@ describe.skipIf(skipWithoutTool('net-echo pcap', 'tcpdump'))('tcpdump -r', () =>
     expect(r.stdout).toMatch(/10\.0\.2\.15 > 10\.0\.2\.2: ICMP echo reply, id 4660, seq 1/);
     expect(r.stdout).toMatch(/10\.0\.2\.15\.7 > 10\.0\.2\.2\.5555: UDP, length 4/);
   });
+});
+
+describe.skipIf(skipWithoutTool('net-echo gdb', 'gdb-multiarch'))('rrvm gdb --net-pcap', () => {
+  it('writes each frame once while gdb goes back over the whole session and forward again', async () => {
+    expect(findTool('gdb-multiarch'), 'gdb-multiarch is required (RRVM_REQUIRE_TOOLS=1) but is not on PATH').toBeTruthy();
+    const pcap = temp.path('gdb.pcap');
+    let listening: (address: string) => void = () => {};
+    const address = new Promise<string>((resolve) => (listening = resolve));
+    const child = spawn(process.execPath, [RRVM_CLI, 'gdb', '--port', '0', '--net-pcap', pcap, LOG], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString('utf8');
+      const m = /^target remote (\S+)$/m.exec(stderr);
+      if (m !== null) listening(m[1]!);
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const killer = setTimeout(() => child.kill('SIGKILL'), LONG_MS);
+    try {
+      const gdb = await runGdb(ELF, await address, ['continue', 'monitor seek 0', 'maint flush register-cache', 'continue', 'reverse-stepi', 'continue', 'detach'], LONG_MS);
+      expect(gdb.code, gdb.output).toBe(0);
+      expect(await exited, stderr).toBe(0);
+    } finally {
+      clearTimeout(killer);
+    }
+    expect(readFileSync(pcap).equals(readFileSync(REC_PCAP))).toBe(true);
+  }, 2 * LONG_MS);
 });
 
 describe('bad --net input', () => {
