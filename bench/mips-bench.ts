@@ -14,7 +14,7 @@ import { CHECKPOINT_EVERY, config, loadImage, median, recordingHeader, round } f
 type Mode = 'run' | 'record' | 'replay';
 
 /** One measured session. */
-interface Sample {
+export interface Sample {
   icount: number;
   seconds: number;
   events: number;
@@ -22,7 +22,7 @@ interface Sample {
 }
 
 /** A guest and the serial input it is fed. */
-interface Scenario {
+export interface Scenario {
   name: string;
   elf: string;
   input: Uint8Array;
@@ -64,7 +64,7 @@ function echoFlood(): Uint8Array {
 }
 
 /** Runs (or records) a guest to completion in this process and times the session. */
-async function live(image: ElfImage, scenario: Scenario, logPath: string | null, keep?: (session: LiveSession) => void): Promise<Sample> {
+export async function live(image: ElfImage, scenario: Scenario, logPath: string | null, keep?: (session: LiveSession) => void): Promise<Sample> {
   const serial = new InputQueue();
   serial.push(serialFamily.capture(scenario.input));
   serial.close();
@@ -97,7 +97,8 @@ async function replay(image: ElfImage, logPath: string): Promise<Sample> {
   return { icount: result.icount, seconds, events: session.events.count, logBytes: statSync(logPath).size };
 }
 
-const mips = (s: Sample): number => s.icount / s.seconds / 1e6;
+/** Millions of guest instructions per second of a sample. */
+export const mips = (s: Sample): number => s.icount / s.seconds / 1e6;
 
 /**
  * Times checkpointDigest on a finished recording's machine with every page the guest ever

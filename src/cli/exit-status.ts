@@ -27,6 +27,11 @@ export function describeStop(stop: StopReason, icount: number): { status: number
             status: ExitStatus.USAGE_OR_INPUT,
             message: `trap storm: the instruction at pc ${hex(h.pc)} faults (mcause ${h.mcause}) and mtvec points at it, so the guest can never make progress (icount ${icount})`,
           };
+        case 'htif-unsupported':
+          return {
+            status: ExitStatus.GUEST_FAILURE,
+            message: `guest wrote tohost = ${hex(h.tohost)}: an HTIF request rrvm does not serve (only pass/fail codes and the write and exit syscalls) (icount ${icount})`,
+          };
       }
     }
   }

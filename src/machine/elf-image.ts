@@ -12,4 +12,6 @@ export interface ElfImage {
   segments: LoadSegment[];
   /** Address of the HTIF `tohost` symbol, when the ELF has one. */
   tohost?: number;
+  /** Address of the HTIF `fromhost` symbol, when the ELF has one. */
+  fromhost?: number;
 }

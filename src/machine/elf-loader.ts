@@ -59,8 +59,12 @@ export function parseElf(bytes: Uint8Array, ramBase: number, ramBytes: number): 
   }
   if (segments.length === 0) fail('no loadable segments');
   if (entry < ramBase || entry >= ramBase + ramBytes) fail(`entry point 0x${entry.toString(16)} lies outside RAM`);
+  const image: ElfImage = { entry, segments };
   const tohost = findSymbol(bytes, view, 'tohost');
-  return tohost === undefined ? { entry, segments } : { entry, segments, tohost };
+  const fromhost = findSymbol(bytes, view, 'fromhost');
+  if (tohost !== undefined) image.tohost = tohost;
+  if (fromhost !== undefined) image.fromhost = fromhost;
+  return image;
 }
 
 /** Looks up a symbol's value in the ELF's .symtab; undefined when absent or unreadable. */

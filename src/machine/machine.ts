@@ -15,6 +15,7 @@ import { RunningHash } from './running-hash.js';
 import { hashState, type StateRecord, type StateValue } from './state.js';
 import type { TimedDevice } from './timed-device.js';
 import { VirtualClock } from './virtual-clock.js';
+import { serveTohost } from './htif.js';
 import { RamDma } from './ram-dma.js';
 import { VirtioMmio } from './devices/virtio/virtio-mmio.js';
 import { VirtioRng } from './devices/virtio/virtio-rng.js';
@@ -99,6 +100,8 @@ export class Machine {
   private readonly timedDevices: TimedDevice[];
   /** RAM offset of the HTIF `tohost` word, or -1. */
   private tohostOffset = -1;
+  /** RAM offset of the HTIF `fromhost` word, or -1. */
+  private fromhostOffset = -1;
 
   constructor(
     readonly config: MachineConfig,
@@ -163,6 +166,7 @@ export class Machine {
       this.tohostOffset = image.tohost - MemoryMap.RAM;
       this.ram.chunkFlags[this.tohostOffset >>> CHUNK_SHIFT]! |= ChunkFlag.WATCH;
     }
+    if (image.fromhost !== undefined) this.fromhostOffset = image.fromhost - MemoryMap.RAM;
   }
 
   /**
@@ -355,9 +359,8 @@ export class Machine {
     }
     const tohost = this.tohostOffset;
     if (tohost >= 0 && offset < tohost + 4 && offset + size > tohost) {
-      const value = this.ram.i32[tohost >> 2]!;
-      // HTIF exit: value 1 = pass, any other odd value = fail with code value >> 1.
-      if ((value & 1) === 1) this.halt(value === 1 ? { kind: 'pass' } : { kind: 'fail', code: value >>> 1 });
+      const ports = { ram: this.ram, console: (bytes: Uint8Array) => this.uart.emit(bytes), halt: (reason: HaltReason) => this.halt(reason) };
+      serveTohost(ports, this.ram.i32[tohost >> 2]!, tohost, this.fromhostOffset);
     }
   }
 }

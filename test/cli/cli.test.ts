@@ -215,9 +215,10 @@ describe('a replay against a patched ELF', () => {
 
 describe('logs cut short', () => {
   it('replays a log cut in the middle of its last chunk: exit 0, "log ends without END at icount N"', () => {
-    // Two input bursts 300 ms apart: the first is flushed as a chunk before the second arrives.
+    // Two input bursts 1 s apart: the first is flushed as a chunk (100 ms after it) before the
+    // second arrives, even on a loaded machine.
     const script = temp.path('slow.jsonl');
-    writeFileSync(script, '{"after_ms":20,"serial":"abc\\n"}\n{"after_ms":300,"serial":"q"}\n');
+    writeFileSync(script, '{"after_ms":20,"serial":"abc\\n"}\n{"after_ms":1000,"serial":"q"}\n');
     const log = temp.path('echo-slow.rrlog');
     const rec = rrvm(['record', '--input-script', script, '-o', log, guestElf('echo')]);
     expect(rec.code, describeCli(rec)).toBe(0);

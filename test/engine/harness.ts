@@ -35,7 +35,7 @@ import { DEFAULT_RAM_BYTES, MemoryMap } from '../../src/machine/memory-map.js';
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 
 /** Every example guest with a committed ELF. */
-export const EXAMPLE_GUESTS = ['hello', 'echo', 'clock', 'cpu-bench', 'isa-selftest', 'rtc-loop', 'debug-demo'] as const;
+export const EXAMPLE_GUESTS = ['hello', 'echo', 'clock', 'cpu-bench', 'isa-selftest', 'rtc-loop', 'debug-demo', 'paging'] as const;
 export type ExampleGuest = (typeof EXAMPLE_GUESTS)[number];
 
 /** Path of an example guest's ELF. */

@@ -12,7 +12,7 @@ export const EXPECTED_DIR = join(REPO_ROOT, 'test', 'examples', 'expected');
 export const RRVM_CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 
 /** Every guest with a committed ELF. */
-export const GUESTS = ['hello', 'echo', 'clock', 'cpu-bench', 'isa-selftest', 'rtc-loop', 'debug-demo'] as const;
+export const GUESTS = ['hello', 'echo', 'clock', 'cpu-bench', 'isa-selftest', 'rtc-loop', 'debug-demo', 'mmio-poll', 'paging'] as const;
 export type Guest = (typeof GUESTS)[number];
 
 /** Serial input fed to the echo guest (ends with the 'q' that makes it exit). */

@@ -106,12 +106,13 @@ describe('parseElf', () => {
     expect(parseElf(bytes, RAM, RAM_BYTES).tohost).toBe(0x8000_1008);
   });
 
-  it('finds tohost in a minimal hand-built ELF, and not a symbol that only starts with "tohost"', () => {
+  it('finds tohost and fromhost in a minimal hand-built ELF, and not a symbol that only starts with "tohost"', () => {
     const withIt = buildElf([['fromhost', 0x8000_1008], ['tohost', 0x8000_1000]]);
     expect(parseElf(withIt, RAM, RAM_BYTES)).toEqual({
       entry: RAM,
       segments: [{ address: RAM, data: new Uint8Array([0x6f, 0, 0, 0, 0, 0, 0, 0]) }],
       tohost: 0x8000_1000,
+      fromhost: 0x8000_1008,
     });
     const without = buildElf([['tohost_x', 0x8000_1000], ['xtohost', 0x8000_1004]]);
     expect(parseElf(without, RAM, RAM_BYTES).tohost).toBeUndefined();

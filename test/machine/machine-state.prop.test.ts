@@ -189,6 +189,9 @@ const NOT_STATE: Record<Holder, readonly string[]> = {
     'steppingOver', // a breakpoint lifted for one step by the debugger
     'decodedWord', // predecode cache of RAM
     'decodedImm', // predecode cache of RAM
+    'xlate', // derived from priv, mstatus and PMP; recomputed by restore and by run()
+    'fetchVpn', // a cached translation of the fetch page, forgotten by restore and by run()
+    'fetchPageOffset', // the same cache's RAM offset
   ],
   clock: [
     'nsPerInsn', // 2^shift, from the machine config
@@ -256,6 +259,33 @@ describe('save, run on, restore (bare machine, cpu-bench)', () => {
         expect(digestsOf(m)).toEqual(d1);
       }),
       { numRuns: 12 },
+    );
+  });
+});
+
+describe('save, run on, restore (bare machine, paging: S-mode, Sv32, TLB, PMP)', () => {
+  it('restores privilege, S CSRs, satp and PMP, and reaches the same end from any save point', () => {
+    const full = bareMachine('paging');
+    full.run(1_000_000);
+    expect(full.halted).toEqual({ kind: 'pass' });
+    const end = digestsOf(full);
+    const length = full.icount;
+    const m = bareMachine('paging');
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: length - 1 }), fc.integer({ min: 1, max: length }), (at, detour) => {
+        m.restore(bareMachine('paging').save());
+        m.run(at);
+        const saved = m.save();
+        const d0 = digestsOf(m);
+        // Run on (filling the TLB, perhaps changing mode), come back, and finish.
+        m.run(Math.min(at + detour, length));
+        m.restore(saved);
+        expect(digestsOf(m)).toEqual(d0);
+        m.run(1_000_000);
+        expect(m.halted).toEqual({ kind: 'pass' });
+        expect(digestsOf(m)).toEqual(end);
+      }),
+      { numRuns: 25 },
     );
   });
 });

@@ -7,6 +7,9 @@ import { Op } from './op.js';
 import { Exception, Priv } from './trap-cause.js';
 import { execCold } from './cold-ops.js';
 import { raiseException, takePendingInterrupt } from './trap.js';
+import { loadTranslated, storeTranslated, translate, translationMode } from './mmu.js';
+import { Pmp } from './pmp.js';
+import { Access, Tlb } from './tlb.js';
 import { div, divu, mulh, mulhsu, mulhu, rem, remu } from './alu.js';
 import type { BlockInstruction } from './block-compiler.js';
 import { BLOCK_HEAT_THRESHOLD, BlockCache } from './block-cache.js';
@@ -14,6 +17,8 @@ import type { StateRecord } from '../state.js';
 
 /** XOR with this turns a physical address into a RAM offset (RAM is at 0x8000_0000). */
 const RAM_BASE_XOR = -0x8000_0000;
+/** What `fetchOffset` returns after raising a fetch fault. */
+const FETCH_FAULT = -1;
 
 /**
  * One RV32IMAC hart: registers, CSR state and the hot interpreter loop over a predecode
@@ -40,12 +45,31 @@ export class Cpu {
   mcause = 0;
   mtval = 0;
   mcounteren = 0;
+  medeleg = 0;
+  mideleg = 0;
+
+  // Supervisor CSR state (privileged spec chapter 4); sstatus, sie and sip are views of the M ones.
+  stvec = 0;
+  sscratch = 0;
+  sepc = 0;
+  scause = 0;
+  stval = 0;
+  /** Sv32 is on (below M-mode) when MODE, the sign bit, is set: `satp < 0`. */
+  satp = 0;
+  scounteren = 0;
   /** minstret = icount + instretOffset (writes to minstret move the offset). */
   instretOffset = 0;
   /** mcycle = icount + cycleOffset. */
   cycleOffset = 0;
-  readonly pmpcfg = new Int32Array(4);
-  readonly pmpaddr = new Int32Array(16);
+  /** Physical memory protection (pmpcfg0..3, pmpaddr0..15). */
+  readonly pmp = new Pmp();
+  /** Cached Sv32 translations; derived state, flushed on restore. */
+  readonly tlb = new Tlb();
+  /**
+   * 0 on the fast path (M-mode, no MPRV, no locked PMP entry: addresses are physical and
+   * compiled blocks run); 1 when every fetch, load and store is translated and checked.
+   */
+  xlate = 0;
 
   /** LR/SC reservation: address, or -1 when none. */
   reservation = -1;
@@ -71,6 +95,10 @@ export class Cpu {
   private readonly breakpoints = new Set<number>();
   /** RAM offset of a breakpoint being stepped over (decoded as its real instruction), or -1. */
   private steppingOver = -1;
+  /** Translated mode: the virtual page number instructions were last fetched from, or -1 (see fetchOffset). */
+  private fetchVpn = -1;
+  /** The RAM offset of that page. */
+  private fetchPageOffset = 0;
 
   constructor(
     readonly ram: Ram,
@@ -78,8 +106,9 @@ export class Cpu {
     readonly clock: VirtualClock,
     readonly halt: HaltSink,
   ) {
-    this.decodedWord = new Int32Array(ram.bytes >>> 1);
-    this.decodedImm = new Int32Array(ram.bytes >>> 1);
+    // One slot more than RAM has halfwords: the cross-page slot, see fetchOffset.
+    this.decodedWord = new Int32Array((ram.bytes >>> 1) + 1);
+    this.decodedImm = new Int32Array((ram.bytes >>> 1) + 1);
     this.blocks = new BlockCache(ram.bytes, this, (off) => this.blockInstructionAt(off));
   }
 
@@ -89,7 +118,7 @@ export class Cpu {
     return off < this.ram.bytes && this.blocks.ids[off >>> 1]! > 0;
   }
 
-  /** The hart's architectural state: registers, pc, icount, privilege, every CSR, PMP, the reservation, WFI. */
+  /** The hart's architectural state: registers, pc, icount, privilege, every M and S CSR, PMP, the reservation, WFI (not the TLB). */
   save(): StateRecord {
     return {
       x: this.x.slice(0, 32),
@@ -105,10 +134,19 @@ export class Cpu {
       mcause: this.mcause,
       mtval: this.mtval,
       mcounteren: this.mcounteren,
+      medeleg: this.medeleg,
+      mideleg: this.mideleg,
+      stvec: this.stvec,
+      sscratch: this.sscratch,
+      sepc: this.sepc,
+      scause: this.scause,
+      stval: this.stval,
+      satp: this.satp,
+      scounteren: this.scounteren,
       instretOffset: this.instretOffset,
       cycleOffset: this.cycleOffset,
-      pmpcfg: this.pmpcfg.slice(),
-      pmpaddr: this.pmpaddr.slice(),
+      pmpcfg: this.pmp.cfg.slice(),
+      pmpaddr: this.pmp.addr.slice(),
       reservation: this.reservation,
       waiting: this.waiting,
     };
@@ -130,10 +168,23 @@ export class Cpu {
     this.mcause = s.mcause as number;
     this.mtval = s.mtval as number;
     this.mcounteren = s.mcounteren as number;
+    this.medeleg = s.medeleg as number;
+    this.mideleg = s.mideleg as number;
+    this.stvec = s.stvec as number;
+    this.sscratch = s.sscratch as number;
+    this.sepc = s.sepc as number;
+    this.scause = s.scause as number;
+    this.stval = s.stval as number;
+    this.satp = s.satp as number;
+    this.scounteren = s.scounteren as number;
     this.instretOffset = s.instretOffset as number;
     this.cycleOffset = s.cycleOffset as number;
-    this.pmpcfg.set(s.pmpcfg as Int32Array);
-    this.pmpaddr.set(s.pmpaddr as Int32Array);
+    this.pmp.cfg.set(s.pmpcfg as Int32Array);
+    this.pmp.addr.set(s.pmpaddr as Int32Array);
+    this.pmp.summarize();
+    this.tlb.flushAll();
+    this.xlate = translationMode(this);
+    this.forgetFetchPage();
     this.reservation = s.reservation as number;
     this.waiting = s.waiting as boolean;
     this.excepted = false;
@@ -228,8 +279,54 @@ export class Cpu {
     return w;
   }
 
-  /** Load through the bus (MMIO, misaligned or out of RAM); on a fault raises the exception. */
+  /**
+   * Translated mode: the RAM offset of the instruction at virtual `pc` as an int32 (read it
+   * with `>>> 1`), or FETCH_FAULT after raising a fault. A 32-bit instruction whose upper half
+   * lies on the next virtual page is decoded apart from the cache, into the extra slot after
+   * RAM's halfwords, whose offset is returned.
+   */
+  private fetchOffset(pc: number): number {
+    const inPage = pc & 0xfff;
+    if (pc >>> 12 === this.fetchVpn && inPage !== 0xffe) return this.fetchPageOffset + inPage;
+    const ram = this.ram;
+    const off = this.fetchPhysical(pc);
+    // Remember the page while PMP gives every address of it the same answer.
+    if (off !== FETCH_FAULT && this.pmp.uniformAnswer()) {
+      this.fetchVpn = pc >>> 12;
+      this.fetchPageOffset = off - inPage;
+    }
+    if (off === FETCH_FAULT || inPage !== 0xffe || (ram.u16[off >>> 1]! & 3) !== 3) return off;
+    const high = this.fetchPhysical((pc + 2) | 0);
+    if (high === FETCH_FAULT) return FETCH_FAULT;
+    const d = this.scratch;
+    decode32((ram.u16[off >>> 1]! | (ram.u16[high >>> 1]! << 16)) | 0, d);
+    const slot = ram.bytes >>> 1;
+    this.decodedWord[slot] = packDecoded(d);
+    this.decodedImm[slot] = d.imm;
+    return ram.bytes | 0;
+  }
+
+  /**
+   * Forgets the page remembered by `fetchOffset`: called whenever a translation may have
+   * changed (privilege, mstatus, satp, PMP, TLB flushes, restore, the start of `run`).
+   */
+  forgetFetchPage(): void {
+    this.fetchVpn = -1;
+  }
+
+  /** The RAM offset of the instruction halfword at virtual `va`, or FETCH_FAULT after raising a fault. */
+  private fetchPhysical(va: number): number {
+    const pa = translate(this, va, Access.FETCH, 2);
+    if (pa < 0) return FETCH_FAULT;
+    const off = pa - 0x8000_0000;
+    if (off >= 0 && off < this.ram.bytes) return off | 0;
+    raiseException(this, Exception.INSTRUCTION_ACCESS_FAULT, va);
+    return FETCH_FAULT;
+  }
+
+  /** Load through the bus (MMIO, misaligned, out of RAM, or translated); on a fault raises the exception. */
   loadSlow(addr: number, size: 1 | 2 | 4): number {
+    if (this.xlate !== 0) return loadTranslated(this, addr, size);
     const bus = this.bus;
     const v = bus.read(addr, size);
     if (bus.faulted) {
@@ -239,8 +336,9 @@ export class Cpu {
     return v;
   }
 
-  /** Store through the bus (MMIO, misaligned or out of RAM); on a fault raises the exception. */
+  /** Store through the bus (MMIO, misaligned, out of RAM, or translated); on a fault raises the exception. */
   storeSlow(addr: number, size: 1 | 2 | 4, value: number): void {
+    if (this.xlate !== 0) return storeTranslated(this, addr, size, value);
     const bus = this.bus;
     bus.write(addr, size, value);
     if (bus.faulted) {
@@ -261,18 +359,22 @@ export class Cpu {
       this.waiting = false;
     }
     takePendingInterrupt(this);
+    this.xlate = translationMode(this);
+    this.forgetFetchPage();
     // Count in an int32 local (slices are short) so the loop does no float arithmetic.
     const base = this.icount;
     this.runBase = base;
     const { ids, fns, lengths } = this.blocks;
     const ramBytes = this.ram.bytes;
+    // A change of translation mode ends the slice, so this holds for the whole loop.
+    const bare = this.xlate === 0;
     let n = 0;
     let budget = sliceBudget(this.sliceLimit, base);
     // NB: this loop stays small and sees every path early, so V8 optimizes it once and for
     // all; the big interpreter switch may deoptimize on a rare op without slowing it down.
     while (n < budget) {
       const off = (this.pc ^ RAM_BASE_XOR) >>> 0;
-      const id = off < ramBytes ? ids[off >>> 1]! : 0;
+      const id = bare && off < ramBytes ? ids[off >>> 1]! : 0;
       if (id > 0 && lengths[id]! <= budget - n) n += fns[id]!(n, budget - n);
       else n = this.interpret(n, budget);
       budget = sliceBudget(this.sliceLimit, base);
@@ -297,6 +399,9 @@ export class Cpu {
     const i32 = ram.i32;
     const flags = ram.chunkFlags;
     const ramBytes = ram.bytes;
+    // Translated mode: no compiled blocks, and every load and store takes the slow path.
+    const bare = this.xlate === 0;
+    const dataBytes = bare ? ramBytes : 0;
     const blocks = this.blocks;
     const blockIds = blocks.ids;
     const blockLengths = blocks.lengths;
@@ -306,19 +411,22 @@ export class Cpu {
     let n = start;
     let budget = budgetIn;
     for (; n < budget; n++) {
-      const off = pc ^ RAM_BASE_XOR;
-      if (off >>> 0 >= ramBytes) {
+      let off = pc ^ RAM_BASE_XOR;
+      if (!bare || off >>> 0 >= ramBytes) {
         this.pc = pc;
         this.icount = base + n;
-        raiseException(this, Exception.INSTRUCTION_ACCESS_FAULT, pc);
-        pc = this.pc;
-        budget = sliceBudget(this.sliceLimit, base);
-        continue;
+        off = bare ? FETCH_FAULT : this.fetchOffset(pc);
+        if (off === FETCH_FAULT) {
+          if (bare) raiseException(this, Exception.INSTRUCTION_ACCESS_FAULT, pc);
+          pc = this.pc;
+          budget = sliceBudget(this.sliceLimit, base);
+          continue;
+        }
       }
-      const slot = off >> 1;
-      let id = blockIds[slot]!;
+      const slot = off >>> 1;
+      let id = bare ? blockIds[slot]! : 0;
       let fresh = false;
-      if (id === 0 && ++heat[slot] === BLOCK_HEAT_THRESHOLD) {
+      if (id === 0 && bare && ++heat[slot] === BLOCK_HEAT_THRESHOLD) {
         blocks.compile(off);
         id = blockIds[slot]!;
         fresh = true;
@@ -394,7 +502,7 @@ export class Cpu {
         case Op.LB: {
           const a = (x[(w >> 14) & 31]! + imm) | 0;
           const o = a ^ RAM_BASE_XOR;
-          if (o >>> 0 < ramBytes) x[(w >> 8) & 63] = i8[o]!;
+          if (o >>> 0 < dataBytes) x[(w >> 8) & 63] = i8[o]!;
           else {
             this.pc = pc;
             this.icount = base + n;
@@ -412,7 +520,7 @@ export class Cpu {
         case Op.LBU: {
           const a = (x[(w >> 14) & 31]! + imm) | 0;
           const o = a ^ RAM_BASE_XOR;
-          if (o >>> 0 < ramBytes) x[(w >> 8) & 63] = u8[o]!;
+          if (o >>> 0 < dataBytes) x[(w >> 8) & 63] = u8[o]!;
           else {
             this.pc = pc;
             this.icount = base + n;
@@ -430,7 +538,7 @@ export class Cpu {
         case Op.LH: {
           const a = (x[(w >> 14) & 31]! + imm) | 0;
           const o = a ^ RAM_BASE_XOR;
-          if (o >>> 0 < ramBytes && (o & 1) === 0) x[(w >> 8) & 63] = i16[o >> 1]!;
+          if (o >>> 0 < dataBytes && (o & 1) === 0) x[(w >> 8) & 63] = i16[o >> 1]!;
           else {
             this.pc = pc;
             this.icount = base + n;
@@ -448,7 +556,7 @@ export class Cpu {
         case Op.LHU: {
           const a = (x[(w >> 14) & 31]! + imm) | 0;
           const o = a ^ RAM_BASE_XOR;
-          if (o >>> 0 < ramBytes && (o & 1) === 0) x[(w >> 8) & 63] = u16[o >> 1]!;
+          if (o >>> 0 < dataBytes && (o & 1) === 0) x[(w >> 8) & 63] = u16[o >> 1]!;
           else {
             this.pc = pc;
             this.icount = base + n;
@@ -466,7 +574,7 @@ export class Cpu {
         case Op.LW: {
           const a = (x[(w >> 14) & 31]! + imm) | 0;
           const o = a ^ RAM_BASE_XOR;
-          if (o >>> 0 < ramBytes && (o & 3) === 0) x[(w >> 8) & 63] = i32[o >> 2]!;
+          if (o >>> 0 < dataBytes && (o & 3) === 0) x[(w >> 8) & 63] = i32[o >> 2]!;
           else {
             this.pc = pc;
             this.icount = base + n;
@@ -484,7 +592,7 @@ export class Cpu {
         case Op.SB: {
           const a = (x[(w >> 14) & 31]! + imm) | 0;
           const o = a ^ RAM_BASE_XOR;
-          if (o >>> 0 < ramBytes) {
+          if (o >>> 0 < dataBytes) {
             u8[o] = x[(w >> 19) & 31]!;
             if (flags[o >> CHUNK_SHIFT] !== 0) {
               this.pc = pc;
@@ -508,7 +616,7 @@ export class Cpu {
         case Op.SH: {
           const a = (x[(w >> 14) & 31]! + imm) | 0;
           const o = a ^ RAM_BASE_XOR;
-          if (o >>> 0 < ramBytes && (o & 1) === 0) {
+          if (o >>> 0 < dataBytes && (o & 1) === 0) {
             u16[o >> 1] = x[(w >> 19) & 31]!;
             if (flags[o >> CHUNK_SHIFT] !== 0) {
               this.pc = pc;
@@ -532,7 +640,7 @@ export class Cpu {
         case Op.SW: {
           const a = (x[(w >> 14) & 31]! + imm) | 0;
           const o = a ^ RAM_BASE_XOR;
-          if (o >>> 0 < ramBytes && (o & 3) === 0) {
+          if (o >>> 0 < dataBytes && (o & 3) === 0) {
             i32[o >> 2] = x[(w >> 19) & 31]!;
             if (flags[o >> CHUNK_SHIFT] !== 0) {
               this.pc = pc;

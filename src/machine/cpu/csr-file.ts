@@ -1,15 +1,19 @@
 import type { Cpu } from './cpu.js';
-import { Csr, MISA_VALUE, Mstatus } from './csr-number.js';
+import { Csr, CSR_ILLEGAL, MISA_VALUE, Mstatus } from './csr-number.js';
 import { Priv } from './trap-cause.js';
+import { refreshTranslation } from './mmu.js';
+import { readSupervisorCsr, S_INTERRUPTS, SSTATUS_MASK, writeMstatusBits, writeSupervisorCsr } from './supervisor-csrs.js';
 
-/** mstatus bits that software can write on an M+U hart (privileged spec §3.1.6). */
-const MSTATUS_WRITABLE = Mstatus.MIE | Mstatus.MPIE | Mstatus.MPP | Mstatus.MPRV | Mstatus.TW;
-/** mie bits that exist on an M-only-interrupt hart: MSIE, MTIE, MEIE. */
-const MIE_WRITABLE = (1 << 3) | (1 << 7) | (1 << 11);
+/** mstatus bits that software can write on an M+S+U hart without FPU (privileged spec §3.1.6). */
+const MSTATUS_WRITABLE =
+  SSTATUS_MASK | Mstatus.MIE | Mstatus.MPIE | Mstatus.MPP | Mstatus.MPRV | Mstatus.TVM | Mstatus.TW | Mstatus.TSR;
+/** mie bits: MSIE, MTIE, MEIE and the supervisor ones. */
+const MIE_WRITABLE = (1 << 3) | (1 << 7) | (1 << 11) | S_INTERRUPTS;
+/** mip bits M-mode software may write: the supervisor ones (as QEMU). */
+const MIP_WRITABLE = S_INTERRUPTS;
 const TWO_32 = 2 ** 32;
 
-/** Marker returned by `readCsr` for a CSR that does not exist or may not be accessed. */
-export const CSR_ILLEGAL = -1.5;
+export { CSR_ILLEGAL };
 
 /** mtime (10 MHz) derived from the virtual clock, as a double. */
 function mtime(cpu: Cpu): number {
@@ -19,9 +23,11 @@ function mtime(cpu: Cpu): number {
 const low32 = (v: number): number => v % TWO_32 | 0;
 const high32 = (v: number): number => Math.floor(v / TWO_32) | 0;
 
-/** True when U-mode may read counter `index` (0 cycle, 1 time, 2 instret) per mcounteren. */
+/** True when the current mode may read counter `index` (0 cycle, 1 time, 2 instret) per mcounteren and scounteren. */
 function counterAllowed(cpu: Cpu, index: number): boolean {
-  return cpu.priv === Priv.M || (cpu.mcounteren & (1 << index)) !== 0;
+  if (cpu.priv === Priv.M) return true;
+  if ((cpu.mcounteren & (1 << index)) === 0) return false;
+  return cpu.priv === Priv.S || (cpu.scounteren & (1 << index)) !== 0;
 }
 
 /**
@@ -70,10 +76,8 @@ export function readCsr(cpu: Cpu, num: number): number {
       return cpu.mtval;
     case Csr.mcounteren:
       return cpu.mcounteren;
-    // Present for start-up code, hard-wired to zero until supervisor mode exists.
-    case Csr.satp:
-    case Csr.medeleg:
-    case Csr.mideleg:
+    // Hard-wired to zero: no big-endian or environment configuration, no counter inhibit,
+    // no debug triggers (tselect reads back 0, which tells software there are none).
     case Csr.mstatush:
     case Csr.menvcfg:
     case Csr.menvcfgh:
@@ -83,12 +87,17 @@ export function readCsr(cpu: Cpu, num: number): number {
     case Csr.mimpid:
     case Csr.mhartid:
     case Csr.mconfigptr:
+    case Csr.tselect:
+    case Csr.tdata1:
+    case Csr.tdata2:
+    case Csr.tdata3:
+    case Csr.tinfo:
       return 0;
   }
-  if (num >= Csr.pmpcfg0 && num < Csr.pmpcfg0 + 4) return cpu.pmpcfg[num - Csr.pmpcfg0]!;
-  if (num >= Csr.pmpaddr0 && num < Csr.pmpaddr0 + 16) return cpu.pmpaddr[num - Csr.pmpaddr0]!;
+  if (num >= Csr.pmpcfg0 && num < Csr.pmpcfg0 + 4) return cpu.pmp.cfg[num - Csr.pmpcfg0]!;
+  if (num >= Csr.pmpaddr0 && num < Csr.pmpaddr0 + 16) return cpu.pmp.addr[num - Csr.pmpaddr0]!;
   if (isZeroCounter(num)) return 0;
-  return CSR_ILLEGAL;
+  return readSupervisorCsr(cpu, num) ?? CSR_ILLEGAL;
 }
 
 /** hpmcounter3..31(h), mhpmcounter3..31(h) and mhpmevent3..31: implemented as zero. */
@@ -97,15 +106,13 @@ export function readCsr(cpu: Cpu, num: number): number {
  * CSR does not exist.
  */
 export function peekCsr(cpu: Cpu, num: number): number | null {
-  const { priv, mcounteren } = cpu;
+  const { priv } = cpu;
   cpu.priv = Priv.M;
-  cpu.mcounteren = 7;
   try {
     const value = readCsr(cpu, num);
     return value === CSR_ILLEGAL ? null : value;
   } finally {
     cpu.priv = priv;
-    cpu.mcounteren = mcounteren;
   }
 }
 
@@ -128,15 +135,17 @@ export function writeCsr(cpu: Cpu, num: number, value: number): boolean {
   if (num >>> 10 === 3) return false;
   switch (num) {
     case Csr.mstatus: {
-      let v = value & MSTATUS_WRITABLE;
-      // MPP is WARL: without S-mode, a write of S (1) or the reserved 2 becomes U.
-      const mpp = (v & Mstatus.MPP) >>> Mstatus.MPP_SHIFT;
-      if (mpp !== Priv.M) v &= ~Mstatus.MPP;
-      cpu.mstatus = v;
+      // MPP is WARL: the reserved value 2 leaves it as it was.
+      const mpp = (value & Mstatus.MPP) >>> Mstatus.MPP_SHIFT;
+      const v = mpp === 2 ? (value & ~Mstatus.MPP) | (cpu.mstatus & Mstatus.MPP) : value;
+      writeMstatusBits(cpu, MSTATUS_WRITABLE, v);
       return true;
     }
     case Csr.mie:
       cpu.mie = value & MIE_WRITABLE;
+      return true;
+    case Csr.mip:
+      cpu.mip = (cpu.mip & ~MIP_WRITABLE) | (value & MIP_WRITABLE);
       return true;
     case Csr.mtvec:
       // WARL mode: only direct (0) and vectored (1) exist; other modes leave mtvec as it was (as QEMU).
@@ -168,13 +177,16 @@ export function writeCsr(cpu: Cpu, num: number, value: number): boolean {
       return true;
   }
   if (num >= Csr.pmpcfg0 && num < Csr.pmpcfg0 + 4) {
-    cpu.pmpcfg[num - Csr.pmpcfg0] = value;
+    cpu.pmp.writeCfg(num - Csr.pmpcfg0, value);
+    refreshTranslation(cpu);
     return true;
   }
   if (num >= Csr.pmpaddr0 && num < Csr.pmpaddr0 + 16) {
-    cpu.pmpaddr[num - Csr.pmpaddr0] = value;
+    cpu.pmp.writeAddr(num - Csr.pmpaddr0, value);
+    refreshTranslation(cpu);
     return true;
   }
+  if (writeSupervisorCsr(cpu, num, value)) return true;
   // The remaining readable CSRs are WARL and hard-wired: the write is accepted and ignored.
   return true;
 }

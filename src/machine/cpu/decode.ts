@@ -143,6 +143,8 @@ function decodeSystem(inst: number, d: Decoded, rd: number, funct3: number, rs1:
       return set(d, Op.ECALL, 0, 0, 0, 0);
     case 0x00100073:
       return set(d, Op.EBREAK, 0, 0, 0, 0);
+    case 0x10200073:
+      return set(d, Op.SRET, 0, 0, 0, 0);
     case 0x30200073:
       return set(d, Op.MRET, 0, 0, 0, 0);
     case 0x10500073:

@@ -80,6 +80,7 @@ export const enum Op {
   ILLEGAL = 70,
   /** Not an instruction: a debugger's breakpoint, put in the decode cache in place of the real one. */
   BREAKPOINT = 71,
+  SRET = 72,
 }
 
 /** An operation number (a value of `Op`). */

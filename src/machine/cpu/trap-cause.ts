@@ -10,6 +10,9 @@ export const Exception = {
   ECALL_FROM_U: 8,
   ECALL_FROM_S: 9,
   ECALL_FROM_M: 11,
+  INSTRUCTION_PAGE_FAULT: 12,
+  LOAD_PAGE_FAULT: 13,
+  STORE_PAGE_FAULT: 15,
 } as const;
 
 /** The interrupt bit of `mcause`. */

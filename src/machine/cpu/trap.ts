@@ -1,20 +1,42 @@
 import type { Cpu } from './cpu.js';
 import { Mstatus } from './csr-number.js';
+import { refreshTranslation } from './mmu.js';
 import { INTERRUPT_BIT, Priv } from './trap-cause.js';
 import { MipBit } from '../interrupt-pins.js';
 
-/** Enters the M-mode trap handler (privileged spec §3.1.6.1, §3.3.1): saves state, jumps to mtvec. */
+/** The pc of a trap vector: `base` in direct mode, `base + 4 * cause` for an interrupt in vectored mode. */
+function vectorOf(tvec: number, cause: number): number {
+  const base = tvec & ~3;
+  return (tvec & 3) === 1 && (cause & INTERRUPT_BIT) !== 0 ? (base + 4 * (cause & 0x7fff_ffff)) | 0 : base;
+}
+
+/**
+ * Enters a trap handler (privileged spec §3.1.6.1, §3.3.1, §4.1.1): a trap from S or U whose
+ * cause is delegated in medeleg/mideleg goes to S-mode (sepc, scause, stval, SPP, SPIE, stvec),
+ * every other one to M-mode.
+ */
 function enterTrap(cpu: Cpu, cause: number, tval: number, epc: number): void {
   const s = cpu.mstatus;
-  const mie = (s & Mstatus.MIE) !== 0;
-  cpu.mstatus = (s & ~(Mstatus.MIE | Mstatus.MPIE | Mstatus.MPP)) | (mie ? Mstatus.MPIE : 0) | (cpu.priv << Mstatus.MPP_SHIFT);
-  cpu.priv = Priv.M;
-  cpu.mepc = epc;
-  cpu.mcause = cause;
-  cpu.mtval = tval;
-  const base = cpu.mtvec & ~3;
-  const vectored = (cpu.mtvec & 3) === 1 && (cause & INTERRUPT_BIT) !== 0;
-  cpu.pc = vectored ? (base + 4 * (cause & 0x7fff_ffff)) | 0 : base;
+  const code = cause & 0x7fff_ffff;
+  const deleg = (cause & INTERRUPT_BIT) !== 0 ? cpu.mideleg : cpu.medeleg;
+  if (cpu.priv !== Priv.M && ((deleg >>> code) & 1) !== 0) {
+    const sie = (s & Mstatus.SIE) !== 0;
+    cpu.mstatus = (s & ~(Mstatus.SIE | Mstatus.SPIE | Mstatus.SPP)) | (sie ? Mstatus.SPIE : 0) | (cpu.priv === Priv.S ? Mstatus.SPP : 0);
+    cpu.priv = Priv.S;
+    cpu.sepc = epc;
+    cpu.scause = cause;
+    cpu.stval = tval;
+    cpu.pc = vectorOf(cpu.stvec, cause);
+  } else {
+    const mie = (s & Mstatus.MIE) !== 0;
+    cpu.mstatus = (s & ~(Mstatus.MIE | Mstatus.MPIE | Mstatus.MPP)) | (mie ? Mstatus.MPIE : 0) | (cpu.priv << Mstatus.MPP_SHIFT);
+    cpu.priv = Priv.M;
+    cpu.mepc = epc;
+    cpu.mcause = cause;
+    cpu.mtval = tval;
+    cpu.pc = vectorOf(cpu.mtvec, cause);
+  }
+  refreshTranslation(cpu);
 }
 
 /**
@@ -26,8 +48,8 @@ export function raiseException(cpu: Cpu, cause: number, tval: number): void {
   const epc = cpu.pc;
   const fromPriv = cpu.priv;
   enterTrap(cpu, cause, tval, epc);
-  // From a lower privilege the same instruction may be legal in M-mode: only M-mode can storm.
-  if (cpu.pc === epc && fromPriv === Priv.M) {
+  // A trap into a higher privilege may make the same instruction legal: only a trap into the same level can storm.
+  if (cpu.pc === epc && fromPriv === cpu.priv) {
     cpu.halt({ kind: 'trap-storm', pc: epc >>> 0, mcause: cause });
     cpu.sliceLimit = cpu.icount;
   }
@@ -36,20 +58,28 @@ export function raiseException(cpu: Cpu, cause: number, tval: number): void {
 /** Interrupts in priority order (privileged spec §3.1.9): MEI, MSI, MTI, SEI, SSI, STI. */
 const PRIORITY = [MipBit.MEIP, MipBit.MSIP, MipBit.MTIP, MipBit.SEIP, MipBit.SSIP, MipBit.STIP];
 
+/** The highest-priority interrupt among the bits of `pending` as an mcause value, or 0. */
+function highest(pending: number): number {
+  for (const bit of PRIORITY) if ((pending & (1 << bit)) !== 0) return (INTERRUPT_BIT | bit) | 0;
+  return 0;
+}
+
 /**
  * Takes the highest-priority pending and enabled interrupt, if any, before the instruction
- * at `cpu.pc`. Returns true when one was taken.
+ * at `cpu.pc`. Interrupts for M-mode (not delegated) are enabled below M or with MIE, and come
+ * before those delegated to S-mode, which are enabled below S or in S with SIE (§3.1.9).
+ * Returns true when one was taken.
  */
 export function takePendingInterrupt(cpu: Cpu): boolean {
   const pending = cpu.mip & cpu.mie;
   if (pending === 0) return false;
-  if (cpu.priv === Priv.M && (cpu.mstatus & Mstatus.MIE) === 0) return false;
-  for (const bit of PRIORITY) {
-    if ((pending & (1 << bit)) !== 0) {
-      cpu.waiting = false;
-      enterTrap(cpu, (INTERRUPT_BIT | bit) | 0, 0, cpu.pc);
-      return true;
-    }
-  }
-  return false;
+  const s = cpu.mstatus;
+  const mEnabled = cpu.priv !== Priv.M || (s & Mstatus.MIE) !== 0;
+  const sEnabled = cpu.priv === Priv.U || (cpu.priv === Priv.S && (s & Mstatus.SIE) !== 0);
+  let cause = mEnabled ? highest(pending & ~cpu.mideleg) : 0;
+  if (cause === 0 && sEnabled) cause = highest(pending & cpu.mideleg);
+  if (cause === 0) return false;
+  cpu.waiting = false;
+  enterTrap(cpu, cause, 0, cpu.pc);
+  return true;
 }

@@ -169,6 +169,11 @@ export class Uart16550 implements MmioDevice {
     return n;
   }
 
+  /** Appends bytes to the console output as if transmitted (the HTIF write syscall). */
+  emit(bytes: Uint8Array): void {
+    for (const byte of bytes) this.output.push(byte);
+  }
+
   /** Drains the bytes the guest has transmitted since the last call. */
   takeOutput(): Uint8Array {
     const out = Uint8Array.from(this.output);

@@ -124,6 +124,8 @@ export const fence_i = () => 0x0000100f;
 export const ecall = () => 0x00000073;
 export const ebreak = () => 0x00100073;
 export const mret = () => 0x30200073;
+export const sret = () => 0x10200073;
+export const sfence_vma = (rs1: number, rs2: number) => rType(0x09, rs2, rs1, 0, 0, OPC.SYSTEM);
 export const wfi = () => 0x10500073;
 
 // M

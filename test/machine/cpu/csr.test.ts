@@ -21,12 +21,12 @@ function run(program: A.Insn[], regs: Record<number, number> = {}): { m: Machine
   return { m, r: runToWfi(m, BASE, { [a4]: -1, [a5]: -1, ...regs }) };
 }
 
-/** Drops to U-mode, runs `user` there, ecalls back; the handler stops on the ecall (mcause 8). */
+/** Drops to U-mode, runs `user` there, ecalls back; the handler stops on the ecall (mcause 8). m- and scounteren get the same value. */
 function runInUser(user: A.Insn[], mcounteren = 0): RunResult {
   const userAt = BASE + 0x400;
   const handler = BASE + 0x800;
   const m = machineWith([
-    ...A.li(t0, mcounteren), A.csrw(Csr.mcounteren, t0),
+    ...A.li(t0, mcounteren), A.csrw(Csr.mcounteren, t0), A.csrw(Csr.scounteren, t0),
     ...A.li(t0, MSTATUS_MPP), A.csrrc(0, Csr.mstatus, t0), ...A.li(t0, userAt), A.csrw(Csr.mepc, t0), A.mret(),
   ]);
   loadMore(m, [...user, A.ecall()], userAt);
@@ -40,12 +40,12 @@ function runInUser(user: A.Insn[], mcounteren = 0): RunResult {
 }
 
 describe('identification CSRs', () => {
-  it('misa says RV32 (MXL = 1) with I, M, A, C and U', () => {
+  it('misa says RV32 (MXL = 1) with I, M, A, C, S and U', () => {
     const { r } = run([A.csrr(a0, Csr.misa)]);
     const misa = r.x[a0]! >>> 0;
     expect(misa >>> 30).toBe(1);
     const letters = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'].filter((_, i) => (misa >>> i) & 1).join('');
-    expect(letters).toBe('ACIMU');
+    expect(letters).toBe('ACIMSU');
     expect(misa & 0x3c00_0000).toBe(0);
   });
 
@@ -56,16 +56,17 @@ describe('identification CSRs', () => {
 });
 
 describe('WARL fields', () => {
-  for (const [mpp, read] of [[3, 3], [0, 0], [1, 0], [2, 0]] as const) {
-    it(`mstatus.MPP written as ${mpp} reads ${read} (only M and U exist)`, () => {
+  for (const [mpp, read] of [[3, 3], [0, 0], [1, 1], [2, 0]] as const) {
+    it(`mstatus.MPP written as ${mpp} reads ${read} (M, S and U exist; the reserved 2 keeps the old value)`, () => {
       const { r } = run([...A.li(t0, mpp << 11), A.csrw(Csr.mstatus, t0), A.csrr(a0, Csr.mstatus)]);
       expect((r.x[a0]! & MSTATUS_MPP) >>> 11).toBe(read);
     });
   }
 
-  it('mstatus keeps MIE, MPIE, MPRV and TW and drops bits of absent features', () => {
+  it('mstatus keeps the M and S interrupt-stack bits, MPRV, SUM, MXR, TVM, TW, TSR and drops bits of absent features', () => {
     const { r } = run([A.addi(t0, 0, -1), A.csrw(Csr.mstatus, t0), A.csrr(a0, Csr.mstatus)]);
-    expect(r.x[a0]! >>> 0).toBe(((1 << 3) | (1 << 7) | (3 << 11) | (1 << 17) | (1 << 21)) >>> 0);
+    const sBits = (1 << 1) | (1 << 5) | (1 << 8) | (1 << 18) | (1 << 19) | (1 << 20) | (1 << 22);
+    expect(r.x[a0]! >>> 0).toBe(((1 << 3) | (1 << 7) | (3 << 11) | (1 << 17) | (1 << 21) | sBits) >>> 0);
   });
 
   it('mtvec takes direct (0) and vectored (1) modes and ignores a write with a reserved mode', () => {
@@ -85,9 +86,9 @@ describe('WARL fields', () => {
     expect(r.x[a0]! >>> 0).toBe(BASE + 0x122);
   });
 
-  it('mie keeps only MSIE, MTIE and MEIE', () => {
+  it('mie keeps only the M and S software, timer and external enables', () => {
     const { r } = run([A.addi(t0, 0, -1), A.csrw(Csr.mie, t0), A.csrr(a0, Csr.mie), A.csrw(Csr.mie, 0)]);
-    expect(r.x[a0]).toBe((1 << 3) | (1 << 7) | (1 << 11));
+    expect(r.x[a0]).toBe((1 << 1) | (1 << 3) | (1 << 5) | (1 << 7) | (1 << 9) | (1 << 11));
   });
 
   it('mscratch, mcause and mtval hold what is written', () => {
@@ -166,7 +167,7 @@ describe('counters', () => {
   });
 
   for (const [name, csr, bit] of [['cycle', Csr.cycle, 0], ['time', Csr.time, 1], ['instret', Csr.instret, 2], ['cycleh', Csr.cycleh, 0], ['timeh', Csr.timeh, 1], ['instreth', Csr.instreth, 2]] as const) {
-    it(`${name} read from U-mode is illegal unless mcounteren bit ${bit} is set`, () => {
+    it(`${name} read from U-mode is illegal unless m- and scounteren bit ${bit} are set`, () => {
       const denied = runInUser([A.addi(a0, 0, -7), A.csrr(a0, csr)], 0);
       expect(denied.x[a4]).toBe(2);
       expect(denied.x[a5]! >>> 0).toBe(A.csrr(a0, csr));
@@ -188,7 +189,7 @@ describe('counters', () => {
 });
 
 describe('illegal CSR accesses', () => {
-  for (const csr of [0x7c0, 0x5c0, 0x100, 0x3ff, 0xfff, 0x7b0]) {
+  for (const csr of [0x7c0, 0x5c0, 0x101, 0x3ff, 0xfff, 0x7b0]) {
     it(`an access to unknown CSR 0x${csr.toString(16)} is illegal with mtval = the instruction`, () => {
       const { r } = run([A.addi(a0, 0, 3), A.csrr(a0, csr)]);
       expect(r.x[a4]).toBe(2);

@@ -20,11 +20,22 @@ export function makeMachine(): Machine {
   return new Machine({ ramBytes: 1 << 20, icountShift: 3 }, { clock: () => 1_700_000_000_000_000_000, random: (n) => new Uint8Array(n), blockIo: () => {}, defer: () => 0, netTx: () => {} });
 }
 
-/** A machine with `program` loaded at `at` (default: the start of RAM) and the pc at its first instruction. */
+/**
+ * A machine with `program` loaded at `at` (default: the start of RAM) and the pc at its first
+ * instruction. PMP entry 0 opens all memory to S and U (NAPOT, RWX), as firmware does: with no
+ * matching entry their accesses fail, as in QEMU.
+ */
 export function machineWith(program: readonly (Insn | readonly Insn[])[], at = BASE): Machine {
   const m = makeMachine();
   m.load({ entry: at, segments: [{ address: at, data: assemble(program) }] });
+  openPmp(m);
   return m;
+}
+
+/** Sets PMP entry 0 to NAPOT over the whole address space with R, W and X. */
+export function openPmp(m: Machine): void {
+  m.cpu.pmp.writeAddr(0, -1);
+  m.cpu.pmp.writeCfg(0, 0x1f);
 }
 
 /** Adds more code to a loaded machine (before it ran: RAM loading does not invalidate predecoded code). */
