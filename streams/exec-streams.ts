@@ -1,4 +1,4 @@
-import { defer, finalize, Subject, type Observable } from 'rxjs';
+import { defer, EMPTY, finalize, Subject, type Observable } from 'rxjs';
 import type { ExecObserver } from '../src/machine/exec-observer.js';
 import type { Machine } from '../src/machine/machine.js';
 
@@ -45,6 +45,9 @@ export interface ExecTapStreams {
   readonly mmio$: Observable<MmioBatch>;
   readonly traps$: Observable<TrapBatch>;
 }
+
+/** The streams of a session that reports no execution (`rrvm gdb`'s taps): each completes at once. */
+export const NO_EXEC: ExecTapStreams = { insns$: EMPTY, mmio$: EMPTY, traps$: EMPTY };
 
 /** A growable column of numbers. */
 class Column<T extends Float64Array | Uint32Array | Uint8Array> {

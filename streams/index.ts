@@ -12,5 +12,7 @@ export type { AttachedTaps } from './taps/attach-taps.js';
 export { CONSOLE_TRANSCRIPT_FILE, consoleTranscript } from './taps/console-transcript.js';
 export { EVENTS_JSONL_FILE, eventsJsonl } from './taps/events-jsonl.js';
 export { loadTap } from './taps/load-tap.js';
+export { NET_PCAP_FILE, netPcap } from './taps/net-pcap.js';
+export { udpFrames$ } from './sources/udp-frames.js';
 export type { LoadedTap } from './taps/load-tap.js';
-export type { Tap, TapSession } from './taps/tap.js';
+export type { NetTxFrame, Tap, TapSession } from './taps/tap.js';

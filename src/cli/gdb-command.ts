@@ -8,6 +8,12 @@ import { openReplayDrives } from './open-drives.js';
 import { parseIntInRange, parseMemorySize } from './parse-options.js';
 import { addElfOptions } from './replay-command.js';
 import { writeOut } from './stdout.js';
+import { addNetPcapOption, netPcapTap } from './net-options.js';
+import { Subject } from 'rxjs';
+import { EventStream } from '../../streams/event-stream.js';
+import { NO_EXEC } from '../../streams/exec-streams.js';
+import { attachTaps } from '../../streams/taps/attach-taps.js';
+import type { NetTxFrame } from '../../streams/taps/tap.js';
 
 /** Options of `rrvm gdb`. */
 interface GdbOptions {
@@ -18,6 +24,8 @@ interface GdbOptions {
   snapshotMem?: number;
   /** `--drive` values: where the recorded disk images are now. */
   drive: string[];
+  /** `--net-pcap FILE`: the frames, each once, however often gdb goes back. */
+  netPcap?: string;
 }
 
 /** The host gdb connects from unless `--listen` says otherwise: this machine only. */
@@ -66,16 +74,22 @@ export function gdbCommand(program: Command): void {
     .option('--port <n>', 'TCP port on 127.0.0.1 (0: any free port)', parseIntInRange(0, 65535), DEFAULT_PORT)
     .addOption(new Option('--listen <host:port>', 'listen on this address instead, e.g. 0.0.0.0:1234 to accept other machines (anyone who can connect controls the debugger)').argParser(parseListen).conflicts('port'))
     .option('--snapshot-mem <size>', 'memory for automatic snapshots, e.g. 256M (default: 4 × guest RAM; more: faster reverse execution)', parseMemorySize);
-  addDriveOption(addElfOptions(cmd))
+  addNetPcapOption(addDriveOption(addElfOptions(cmd)))
     .addHelpText('after', EXAMPLE)
     .action(async (logPath: string, opts: GdbOptions) => {
       const { reader, image } = openRecording(logPath, { elf: opts.elf, force: opts.force });
       const drives = openReplayDrives(reader.header.disks, parseDrives(opts.drive));
+      // The pcap tap sees events and sent frames only past the furthest point reached: each frame once.
+      const events = new EventStream();
+      const netTx$ = new Subject<NetTxFrame>();
+      const pcap = attachTaps(netPcapTap(opts.netPcap, reader.header.icountShift), { mode: 'replay', events$: events.events$, console$: new Subject(), netTx$, exec: NO_EXEC });
       const session = new TimeTravelSession({
         image,
         reader,
         drives,
+        events,
         onConsole: (bytes) => writeOut(bytes),
+        onNetTx: (netdev, frame, icount) => netTx$.next({ icount, netdev, frame }),
         ...(opts.snapshotMem !== undefined ? { snapshotMemBytes: opts.snapshotMem } : {}),
       });
       const host = opts.listen?.host ?? DEFAULT_HOST;
@@ -83,6 +97,8 @@ export function gdbCommand(program: Command): void {
       const address = `${host.includes(':') ? `[${host}]` : host}:${server.port}`;
       process.stderr.write(`rrvm: waiting for gdb on ${address} (one client); in gdb-multiarch type:\ntarget remote ${address}\n`);
       const how = await server.finished;
+      // The capture ends where gdb left (the recording's end only if execution got there).
+      pcap.unsubscribe();
       process.stderr.write(`rrvm: gdb ${how === 'detach' ? 'detached' : how === 'kill' ? 'killed the session' : 'disconnected'} at icount ${session.icount}\n`);
       process.exitCode = ExitStatus.OK;
     });

@@ -1,9 +1,10 @@
 import { accessSync } from 'node:fs';
-import { map, type Observable, type Subscription } from 'rxjs';
+import { map, merge, type Observable, type Subscription } from 'rxjs';
 import { inputScript$, parseInputScript } from '../../streams/sources/input-script.js';
 import { serialFile$ } from '../../streams/sources/serial-file.js';
 import { serialIn$ } from '../../streams/sources/serial-in.js';
 import { RrvmError } from '../core/rrvm-error.js';
+import type { HostInput } from '../engine/families/event-family.js';
 import { serialFamily } from '../engine/families/serial.js';
 import { InputQueue } from '../engine/input-queue.js';
 import { readInputFile } from './load-guest.js';
@@ -48,8 +49,11 @@ function terminalEscapes(onQuit: (reason: string) => void): (source: Observable<
   });
 }
 
-/** Opens the serial input source named by the options and feeds it, tagged, into an InputQueue. */
-export function hostSerial(options: SerialInputOptions, onQuit: (reason: string) => void): HostSerial {
+/**
+ * Opens the serial input source named by the options and feeds it, tagged, into an InputQueue,
+ * merged with the `others` host sources (network frames): the queue closes once all have ended.
+ */
+export function hostSerial(options: SerialInputOptions, onQuit: (reason: string) => void, others: readonly Observable<HostInput | null>[] = []): HostSerial {
   const stdin = process.stdin;
   let source: Observable<Uint8Array>;
   let interactive = false;
@@ -75,7 +79,7 @@ export function hostSerial(options: SerialInputOptions, onQuit: (reason: string)
   }
   const queue = new InputQueue();
   let failure: Error | null = null;
-  const subscription: Subscription = source.pipe(map((bytes) => serialFamily.capture(bytes))).subscribe({
+  const subscription: Subscription = merge(source.pipe(map((bytes) => serialFamily.capture(bytes))), ...others).subscribe({
     next: (input) => queue.push(input),
     complete: () => queue.close(),
     error: (err: Error) => {

@@ -19,12 +19,17 @@ import { RRVM_VERSION } from './version.js';
 import { printStats, reportStop } from './report.js';
 import { writeOut } from './stdout.js';
 import { loadTaps } from './tap-options.js';
+import { netDevicesOf, netPcapTap, type NetOptions } from './net-options.js';
+import { openHostNet, type HostNet } from './open-net.js';
+import type { NetTxFrame } from '../../streams/taps/tap.js';
 
 /** Options of `run` and `record`. */
-export interface LiveOptions extends MachineOptions, SerialInputOptions {
+export interface LiveOptions extends MachineOptions, SerialInputOptions, NetOptions {
   tap: string[];
   /** `--drive` values as given. */
   drive: string[];
+  /** `--net-pcap FILE`. */
+  netPcap?: string;
 }
 
 /** Where and how `record` writes its log. */
@@ -44,21 +49,26 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
   const { bytes, image } = loadGuest(elfPath, options.memory);
   const driveOptions = parseDrives(options.drive);
   if (record !== null) checkLogTarget(record.path, elfPath);
-  const taps = await loadTaps(options.tap);
-  // Drives and serial input first: a missing image, --serial-in file or a bad script fails before any file is written.
+  const netDevices = netDevicesOf(options);
+  const taps = [...(await loadTaps(options.tap)), ...netPcapTap(options.netPcap, options.icountShift)];
+  // Drives, network and serial input first: a missing image, a busy port, a --serial-in file or a bad script fails before any file is written.
   const opened = openLiveDrives(driveOptions);
-  const config = machineConfigOf(options, opened.virtio);
+  const config = machineConfigOf(options, opened.virtio, netDevices);
   let live: LiveSession | undefined;
   let serial: ReturnType<typeof hostSerial>;
+  let net: HostNet | null = null;
   try {
-    serial = hostSerial(options, (reason) => live?.mode.requestShutdown(reason));
+    net = options.net === undefined ? null : await openHostNet(options.net);
+    serial = hostSerial(options, (reason) => live?.mode.requestShutdown(reason), net === null ? [] : [net.input$]);
   } catch (err) {
     opened.close();
+    await net?.close();
     throw err;
   }
   const onSigint = (): void => live?.mode.requestShutdown('interrupted (SIGINT)');
   const events = new EventStream();
   const console$ = new Subject<{ icount: number; bytes: Uint8Array }>();
+  const netTx$ = new Subject<NetTxFrame>();
   let result: SessionResult;
   try {
     const writer =
@@ -78,7 +88,7 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
             ...(record.chaosSeed === undefined ? {} : { chaosSeed: record.chaosSeed }),
           });
     const exec = new ExecStreams();
-    const attached = attachTaps(taps, { mode: record === null ? 'run' : 'record', events$: events.events$, console$, exec });
+    const attached = attachTaps(taps, { mode: record === null ? 'run' : 'record', events$: events.events$, console$, netTx$, exec });
     live = liveSession({
       image,
       exec,
@@ -87,7 +97,8 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
       input: serial.queue,
       drives: opened.drives,
       ...(record?.chaosSeed === undefined ? {} : { chaosSeed: record.chaosSeed }),
-      interactive: serial.interactive,
+      // A network peer may answer any moment: keep input latency low, as on a terminal.
+      interactive: serial.interactive || net !== null,
       idle: options.idle,
       record: writer === null || record === null ? null : { writer, checkpointEvery: record.checkpointEvery },
       events,
@@ -95,21 +106,25 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
         writeOut(out);
         console$.next({ icount, bytes: out });
       },
+      ...(net === null ? {} : { netSend: net.send }),
+      onNetTx: (netdev, frame, icount) => netTx$.next({ icount, netdev, frame }),
     });
     process.on('SIGINT', onSigint);
     try {
       ({ result } = await live.run());
     } finally {
       console$.complete();
+      netTx$.complete();
     }
     await attached.finish();
   } finally {
     opened.close();
     serial.detach();
+    await net?.close();
     process.off('SIGINT', onSigint);
   }
   const failure = serial.failure();
-  if (failure !== null) process.stderr.write(`rrvm: serial input failed: ${failure.message}\n`);
+  if (failure !== null) process.stderr.write(`rrvm: host input failed: ${failure.message}\n`);
   if (options.stats) printStats(result);
   return reportStop(describeStop(result.stop, result.icount));
 }

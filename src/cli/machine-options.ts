@@ -16,9 +16,10 @@ export interface MachineOptions {
 }
 
 /** The machine configuration the options ask for. */
-export function machineConfigOf(options: MachineOptions, drives: readonly VirtioSpec[]): MachineConfig {
-  // Drives first, then the rng: the first takes the highest virtio slot, as in QEMU.
-  return { ramBytes: options.memory, icountShift: options.icountShift, virtio: [...drives, ...(options.rng === true ? [{ kind: 'virtio-rng' } as const] : [])] };
+export function machineConfigOf(options: MachineOptions, drives: readonly VirtioSpec[], netdevs: readonly VirtioSpec[] = []): MachineConfig {
+  // Drives first, then the rng, then the network: the first takes the highest virtio slot, as in QEMU.
+  const rng = options.rng === true ? [{ kind: 'virtio-rng' } as const] : [];
+  return { ramBytes: options.memory, icountShift: options.icountShift, virtio: [...drives, ...rng, ...netdevs] };
 }
 
 /** Adds the machine options to a command. */

@@ -14,6 +14,8 @@ import { readInputFile } from './load-guest.js';
 import { writeFileAtomically } from './write-file.js';
 import { progressLine } from './progress-line.js';
 import { loadTaps } from './tap-options.js';
+import { netPcapTap } from './net-options.js';
+import type { NetTxFrame } from '../../streams/taps/tap.js';
 
 /** Options of `replay` and `verify`. */
 export interface ReplayOptions {
@@ -27,6 +29,8 @@ export interface ReplayOptions {
   fromSnapshot?: string;
   /** `--drive` values: where the recorded disk images are now (default: their recorded paths). */
   drive?: string[];
+  /** `--net-pcap FILE`: the frames the replayed guest received and sent. */
+  netPcap?: string;
 }
 
 /** What a finished replay reports. */
@@ -50,11 +54,12 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
   const drives = openReplayDrives(header.disks, parseDrives(options.drive ?? []));
   if (options.saveSnapshot !== undefined) checkSnapshotTarget(options.saveSnapshot, [logPath, header.elfPath]);
   const from = options.fromSnapshot === undefined ? undefined : { bytes: readInputFile(options.fromSnapshot, 'snapshot'), name: options.fromSnapshot };
-  const taps = await loadTaps(options.tap);
+  const taps = [...(await loadTaps(options.tap)), ...netPcapTap(options.netPcap, header.icountShift)];
   const events = new EventStream();
   const console$ = new Subject<{ icount: number; bytes: Uint8Array }>();
   const exec = new ExecStreams();
-  const attached = attachTaps(taps, { mode: 'replay', events$: events.events$, console$, exec });
+  const netTx$ = new Subject<NetTxFrame>();
+  const attached = attachTaps(taps, { mode: 'replay', events$: events.events$, console$, netTx$, exec });
   const progress = progressLine('replaying', reader.footer?.endIcount ?? reader.truncatedAt?.icount ?? 0);
   const replay = replaySession({
     image,
@@ -69,6 +74,7 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
       onConsole(out);
       console$.next({ icount, bytes: out });
     },
+    onNetTx: (netdev, frame, icount) => netTx$.next({ icount, netdev, frame }),
   });
   let result: SessionResult;
   try {
@@ -77,12 +83,14 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
     for (const d of drives) d.image.close();
     progress.done();
     console$.error(err);
+    netTx$.error(err);
     await attached.finish().catch(() => undefined);
     throw err;
   }
   for (const d of drives) d.image.close();
   progress.done();
   console$.complete();
+  netTx$.complete();
   await attached.finish();
   if (options.saveSnapshot !== undefined) writeFileAtomically(options.saveSnapshot, encodeSnapshot(replay.snapshot()));
   return {

@@ -11,6 +11,7 @@ import { BlockIo, type Drive } from './block-io.js';
 import { blockDoneFamily } from './families/block-done.js';
 import { bhFamily } from './families/bh.js';
 import { Deferrals } from './deferrals.js';
+import { NetIo } from './net-io.js';
 import { chaosDelays } from './chaos.js';
 import { Session, type SessionResult } from './session.js';
 
@@ -36,6 +37,10 @@ export interface LiveSessionOptions {
   /** The stream taps subscribe to (a fresh one when omitted). */
   events?: EventStream;
   onConsole: (bytes: Uint8Array, icount: number) => void;
+  /** `--net`: sends a frame the guest transmitted to the host network (without it, frames go nowhere). */
+  netSend?: (netdev: number, frame: Uint8Array) => void;
+  /** Hears every frame the guest transmits, with the icount (taps). */
+  onNetTx?: (netdev: number, frame: Uint8Array, icount: number) => void;
 }
 
 /** A live session, built and ready to run. */
@@ -69,7 +74,7 @@ export function liveSession(options: LiveSessionOptions): LiveSession {
       interactive: options.interactive,
       checkpointEvery: options.record?.checkpointEvery ?? Infinity,
     },
-    { blocks, deferrals },
+    { blocks, deferrals, net: new NetIo(options.netSend ?? null, (netdev, frame) => options.onNetTx?.(netdev, frame, session.machine.icount)) },
   );
   const session = new Session(options.image, mode, {
     config: options.config,

@@ -22,6 +22,8 @@ export interface ReplaySessionOptions {
   events?: EventStream;
   onConsole: (bytes: Uint8Array, icount: number) => void;
   onProgress?: (icount: number) => void;
+  /** Hears every frame the guest transmits, once, with the icount (taps); nothing is sent anywhere. */
+  onNetTx?: (netdev: number, frame: Uint8Array, icount: number) => void;
   /** The recorded drives, opened again (read-only bases, in-memory overlays), by drive index. */
   drives?: readonly Drive[];
   /** Start from this snapshot file's contents (`--from-snapshot`) instead of icount 0; `name` labels errors. */
@@ -45,7 +47,8 @@ export function replaySession(options: ReplaySessionOptions): ReplaySession {
   const end =
     reader.footer !== null ? { icount: reader.footer.endIcount, complete: true } : { icount: reader.truncatedAt?.icount ?? 0, complete: false };
   const drives = options.drives ?? [];
-  const mode = new ReplayMode((seq) => reader.eventChunksFromSeq(seq), events, end, replayIo(drives));
+  const io = replayIo(drives, (netdev, frame) => options.onNetTx?.(netdev, frame, session.machine.icount));
+  const mode = new ReplayMode((seq) => reader.eventChunksFromSeq(seq), events, end, io);
   const session = new Session(options.image, mode, {
     config: replayMachineConfig(reader.header, reader.name),
     maxInsns: options.maxInsns,

@@ -39,6 +39,8 @@ export interface TimeTravelOptions {
   events?: EventStream;
   /** The recorded drives, opened again (read-only bases, writes in memory), by drive index. */
   drives?: readonly Drive[];
+  /** Frames the guest transmits, each once: only when execution first passes it (nothing is sent anywhere). */
+  onNetTx?: (netdev: number, frame: Uint8Array, icount: number) => void;
 }
 
 /** Where a forward run stopped. */
@@ -88,7 +90,8 @@ export class TimeTravelSession implements DebugTarget {
     const events = options.events ?? new EventStream();
     this.endIcount = reader.footer?.endIcount ?? reader.truncatedAt?.icount ?? 0;
     const end = { icount: this.endIcount, complete: reader.footer !== null };
-    this.mode = new ReplayMode((seq) => reader.eventChunksFromSeq(seq), events, end, replayIo(drives));
+    const io = replayIo(drives, (netdev, frame) => options.onNetTx?.(netdev, frame, this.session.machine.icount));
+    this.mode = new ReplayMode((seq) => reader.eventChunksFromSeq(seq), events, end, io);
     this.session = new Session(options.image, this.mode, {
       config: replayMachineConfig(reader.header, reader.name),
       maxInsns: Infinity,

@@ -24,4 +24,9 @@ export interface HostPorts {
    * applied at a later checkpoint: the only way a device runs code later (DESIGN §3).
    */
   defer(owner: number, tag: number): number;
+  /**
+   * Output: virtio-net `netdev` transmitted `frame` (an Ethernet frame). Nothing comes back and
+   * nothing is recorded: live it goes to the host network, in replay nowhere (taps still see it).
+   */
+  netTx(netdev: number, frame: Uint8Array): void;
 }

@@ -25,12 +25,15 @@ import { VirtioMmio } from './devices/virtio/virtio-mmio.js';
 import { VirtioRng } from './devices/virtio/virtio-rng.js';
 import { VirtioBlk } from './devices/virtio/virtio-blk.js';
 import type { VirtioDevice } from './devices/virtio/virtio-device.js';
+import { macBytes, VirtioNet } from './devices/virtio/virtio-net.js';
 
 /** A virtio device on the board's virtio-mmio slots. */
 export type VirtioSpec =
   | { kind: 'virtio-rng' }
   /** Drive `drive` (its index among the blk devices) of `sectors` 512-byte sectors. */
-  | { kind: 'virtio-blk'; drive: number; sectors: number; readOnly: boolean };
+  | { kind: 'virtio-blk'; drive: number; sectors: number; readOnly: boolean }
+  /** Network device `netdev` with MAC address `mac` ("52:54:00:12:34:56"). */
+  | { kind: 'virtio-net'; netdev: number; mac: string };
 
 /** What a machine is built from; everything the log header must pin to replay it. */
 export interface MachineConfig {
@@ -87,6 +90,8 @@ export class Machine {
   readonly virtio: VirtioMmio[] = [];
   /** The virtio-blk devices by drive index. */
   private readonly drives: VirtioBlk[] = [];
+  /** The virtio-net devices by netdev index. */
+  private readonly netdevs: VirtioNet[] = [];
   /** Why the machine stopped for good, or null while it runs. */
   halted: HaltReason | null = null;
   /** Address of the write watchpoint the last instruction stored into, or null; the debugger clears it. */
@@ -128,6 +133,7 @@ export class Machine {
       const spec = specs[VIRTIO_SLOTS - 1 - slot];
       const device = spec === undefined ? null : virtioDevice(spec, ports);
       if (spec?.kind === 'virtio-blk') this.drives[spec.drive] = device as VirtioBlk;
+      if (spec?.kind === 'virtio-net') this.netdevs[spec.netdev] = device as VirtioNet;
       // A deferral ends the slice, so the BH runs at the checkpoint right after it.
       const defer = (tag: number): number => {
         const id = ports.defer(slot, tag);
@@ -337,6 +343,11 @@ export class Machine {
     this.virtio[owner]?.runDeferred(tag, id);
   }
 
+  /** Offers a received frame to netdev `netdev` (a NET_RX being applied); false when it took nothing (no such netdev, no receive buffer). */
+  deliverNet(netdev: number, frame: Uint8Array): boolean {
+    return this.netdevs[netdev]?.receive(frame) ?? false;
+  }
+
   /** Offers serial input to the UART; returns how many bytes it accepted (the rest stays queued). */
   deliverSerial(bytes: Uint8Array): number {
     return this.uart.deliver(bytes);
@@ -418,6 +429,8 @@ function virtioDevice(spec: VirtioSpec, ports: HostPorts): VirtioDevice {
       return new VirtioRng((n) => ports.random(n));
     case 'virtio-blk':
       return new VirtioBlk({ start: (request) => ports.blockIo(spec.drive, request) }, { sectors: spec.sectors, readOnly: spec.readOnly });
+    case 'virtio-net':
+      return new VirtioNet({ transmit: (frame) => ports.netTx(spec.netdev, frame) }, macBytes(spec.mac));
   }
 }
 

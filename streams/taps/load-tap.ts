@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { RrvmError } from '../../src/core/rrvm-error.js';
 import { CONSOLE_TRANSCRIPT_FILE, consoleTranscript } from './console-transcript.js';
 import { EVENTS_JSONL_FILE, eventsJsonl } from './events-jsonl.js';
+import { NET_PCAP_FILE, netPcap } from './net-pcap.js';
 import type { Tap } from './tap.js';
 import { INSN_TRACE_FILE, insnTrace } from './insn-trace.js';
 import { MMIO_TRACE_FILE, mmioTrace } from './mmio-trace.js';
@@ -20,6 +21,7 @@ export interface LoadedTap {
 const BUILT_INS: Record<string, { tap: Tap; file: string }> = {
   'events-jsonl': { tap: eventsJsonl, file: EVENTS_JSONL_FILE },
   console: { tap: consoleTranscript, file: CONSOLE_TRANSCRIPT_FILE },
+  'net-pcap': { tap: netPcap, file: NET_PCAP_FILE },
   'insn-trace': { tap: insnTrace, file: INSN_TRACE_FILE },
   mmio: { tap: mmioTrace, file: MMIO_TRACE_FILE },
   coverage: { tap: coverage, file: COVERAGE_FILE },

@@ -2,6 +2,13 @@ import type { Observable, Subscription } from 'rxjs';
 import type { Icount, RrEvent } from '../../src/core/event.js';
 import type { ExecTapStreams } from '../exec-streams.js';
 
+/** A frame transmitted by virtio-net `netdev` at `icount`. */
+export interface NetTxFrame {
+  icount: Icount;
+  netdev: number;
+  frame: Uint8Array;
+}
+
 /** What a tap sees of a run (DESIGN §8). */
 export interface TapSession {
   /** The mode of the run. */
@@ -10,6 +17,8 @@ export interface TapSession {
   readonly events$: Observable<RrEvent>;
   /** Guest console output as the machine produced it, tagged with the icount reached; completes when the run ends. */
   readonly console$: Observable<{ icount: Icount; bytes: Uint8Array }>;
+  /** Frames the guest's virtio-net devices transmitted (output: not in the log), each once, tagged with the icount; completes when the run ends. */
+  readonly netTx$: Observable<NetTxFrame>;
   /**
    * What the hart executes — instructions, device accesses, traps — in batches per slice
    * (streams/exec-streams.ts). Free while nobody subscribes; `insns$` slows the run down.

@@ -2,6 +2,7 @@
 // a child that overruns is killed with SIGKILL and the result says so, so no test hangs.
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { REPO_ROOT } from '../engine/harness.js';
 
 export { REPO_ROOT };
@@ -75,4 +76,52 @@ export async function rrvmSlowReader(args: readonly string[], pauseMs: number, t
   clearTimeout(resume);
   clearTimeout(killer);
   return { code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') };
+}
+
+const NO_STACK = /^\s{4}at /m;
+
+/** stderr is one line starting `rrvm: ` and matching `pattern`, without a stack trace, and the exit status is 1. */
+export function expectOneLineError(r: CliResult, pattern: RegExp): void {
+  expect(r.code, describeCli(r)).toBe(1);
+  expect(r.stderr).not.toMatch(NO_STACK);
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^rrvm: /);
+  expect(lines[0]).toMatch(pattern);
+}
+
+/**
+ * `rrvm ...args` in the background (stdin empty), so several long runs share the cores; killed
+ * after `timeoutMs` (default 120 s). `onStdout` hears the whole output so far after each chunk.
+ */
+export function rrvmAsync(
+  args: readonly string[],
+  options: { cwd?: string; timeoutMs?: number; onStdout?: (text: string) => void } = {},
+): Promise<CliResult> {
+  const started = Date.now();
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [RRVM_CLI, ...args], {
+      cwd: options.cwd ?? REPO_ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, RRVM_DEBUG: '' },
+    });
+    child.stdin.end();
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => {
+      out.push(b);
+      options.onStdout?.(Buffer.concat(out).toString('latin1'));
+    });
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    let timedOut = false;
+    const killer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      resolve({ code, signal, timedOut, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - started });
+    });
+  });
 }

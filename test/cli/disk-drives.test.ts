@@ -12,7 +12,7 @@ import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFile
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../engine/harness.js';
-import { type CliResult, REPO_ROOT, RRVM_CLI, describeCli, rrvm } from './cli-harness.js';
+import { type CliResult, REPO_ROOT, describeCli, expectOneLineError, rrvm, rrvmAsync } from './cli-harness.js';
 
 const temp = tempDir('cli-disk-drives');
 afterAll(temp.remove);
@@ -25,45 +25,6 @@ const DISK_ELF = join(DISK_TEST, 'disk-test.elf');
 const RNG_ELF = join(REPO_ROOT, 'examples', 'rng', 'rng.elf');
 /** Generous: a disk-test record or replay takes ~0.5 s alone, but several run at once on 2 cores. */
 const LONG_MS = 120_000;
-
-const NO_STACK = /^\s{4}at /m;
-
-/** stderr is one line starting `rrvm: ` and matching `pattern`, without a stack trace. */
-function expectOneLineError(r: CliResult, pattern: RegExp): void {
-  expect(r.code, describeCli(r)).toBe(1);
-  expect(r.stderr).not.toMatch(NO_STACK);
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^rrvm: /);
-  expect(lines[0]).toMatch(pattern);
-}
-
-/** `rrvm ...args` in the background (stdin empty), so several long runs share the cores. */
-function rrvmAsync(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
-  const started = Date.now();
-  const timeoutMs = options.timeoutMs ?? LONG_MS;
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [RRVM_CLI, ...args], {
-      cwd: options.cwd ?? REPO_ROOT,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, RRVM_DEBUG: '' },
-    });
-    child.stdin.end();
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    let timedOut = false;
-    const killer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('close', (code, signal) => {
-      clearTimeout(killer);
-      resolve({ code, signal, timedOut, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - started });
-    });
-  });
-}
 
 /** The guest output recorded in expected.txt: everything after the leading `#` comment block. */
 function expectedOutput(): { text: string; imageSha256: string } {

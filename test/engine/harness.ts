@@ -20,6 +20,7 @@ import { ReplayMode } from '../../src/engine/replay-mode.js';
 import { replayIo } from '../../src/engine/replay-io.js';
 import type { DriveOption } from '../../src/cli/drive-options.js';
 import { openLiveDrives, openReplayDrives } from '../../src/cli/open-drives.js';
+import { netRxFamily } from '../../src/engine/families/net-rx.js';
 import { serialFamily } from '../../src/engine/families/serial.js';
 import { InputQueue } from '../../src/engine/input-queue.js';
 import { headerDevices } from '../../src/engine/families/registry.js';
@@ -83,6 +84,10 @@ export interface RecordOptions {
   chaosSeed?: number;
   /** `--drive` options (opened as `rrvm record` opens them; their virtio-blk devices come first). */
   drives?: DriveOption[];
+  /** Frames for netdev 0, each `delayMs` after the previous one (the input then closes after the last); needs a virtio-net in `virtio`. */
+  netFrames?: readonly { delayMs: number; frame: Uint8Array }[];
+  /** Hears every frame the guest transmits. */
+  onNetTx?: (frame: Uint8Array) => void;
 }
 
 /** What a record or a replay produced. */
@@ -134,7 +139,14 @@ export async function recordGuest(options: RecordOptions): Promise<Recording> {
   const queue = new InputQueue();
   const input = options.input ?? { kind: 'none' };
   let script: { unsubscribe(): void } | undefined;
-  if (input.kind === 'none') queue.close();
+  if (options.netFrames !== undefined) {
+    // As `--net` feeds it: each frame a NET_RX input of netdev 0, at its time.
+    const lines: ScriptLine[] = options.netFrames.map((f, i) => ({ line: i + 1, afterMs: f.delayMs, serial: f.frame }));
+    script = inputScript$(lines).subscribe({
+      next: ({ serial }) => queue.push(netRxFamily.capture({ netdev: 0, frame: serial })),
+      complete: () => queue.close(),
+    });
+  } else if (input.kind === 'none') queue.close();
   else if (input.kind === 'all') {
     queue.push(serialFamily.capture(input.bytes));
     queue.close();
@@ -160,6 +172,7 @@ export async function recordGuest(options: RecordOptions): Promise<Recording> {
     idle: options.idle ?? 'skip',
     record: { writer, checkpointEvery },
     onConsole: (out) => console.push(Uint8Array.from(out)),
+    ...(options.onNetTx === undefined ? {} : { onNetTx: (_netdev: number, frame: Uint8Array) => options.onNetTx!(frame) }),
   });
   try {
     const { result, footer } = await live.run();
@@ -192,6 +205,8 @@ export interface ReplayOptions {
    * no event applied); a hang in the gate then surfaces as an error. Default 10 000.
    */
   stallCheckpoints?: number;
+  /** Hears every frame the replayed guest transmits. */
+  onNetTx?: (frame: Uint8Array) => void;
 }
 
 /** A replay that made no progress: the gate would spin forever. */
@@ -275,7 +290,7 @@ export async function replayLog(logPath: string, options: ReplayOptions = {}): P
     reader.footer !== null ? { icount: reader.footer.endIcount, complete: true } : { icount: reader.truncatedAt?.icount ?? 0, complete: false };
   const events = new EventStream();
   const drives = openReplayDrives(header.disks, []);
-  const io = replayIo(drives);
+  const io = replayIo(drives, (_netdev, frame) => options.onNetTx?.(frame));
   const gate = new ReplayMode((seq) => reader.eventChunksFromSeq(seq), events, end, io);
   const mode = new StallWatchdog(gate, () => events.count, options.stallCheckpoints ?? 10_000);
   const console: Uint8Array[] = [];

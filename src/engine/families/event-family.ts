@@ -4,6 +4,7 @@ import type { HostPorts } from '../../machine/host-ports.js';
 import type { Machine } from '../../machine/machine.js';
 import type { BlockIo } from '../block-io.js';
 import type { Deferrals } from '../deferrals.js';
+import type { NetIo } from '../net-io.js';
 
 /** The event of kind K. */
 export type EventOf<K extends EventKind> = Extract<RrEvent, { kind: K }>;
@@ -16,6 +17,8 @@ export interface FamilyIo {
   readonly blocks: BlockIo | null;
   /** BHs deferred by devices and not yet run. */
   readonly deferrals: Deferrals;
+  /** Frames the machine transmits (to the host network live, to taps only in replay). */
+  readonly net: NetIo;
 }
 
 /** One host input waiting for the guest, tagged with the family that applies it. */
@@ -48,7 +51,7 @@ export interface PushFamily<K extends EventKind, C = never> {
   describe(payload: PayloadOf<K>): string;
   /** The device entry this family adds to the log header, if any. */
   readonly device: LogDevice | null;
-  /** A port through which the machine starts work whose completion is this family's event. */
+  /** A port through which the machine starts work whose completion is this family's event (or sends this family's output). */
   readonly port?: keyof HostPorts;
   /** Starts that work (the port's implementation, the same in every mode); returns what the port returns. */
   start?(io: FamilyIo, args: unknown[]): unknown;

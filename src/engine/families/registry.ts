@@ -2,10 +2,12 @@ import type { EventKind } from '../../core/event.js';
 import { RrvmError } from '../../core/rrvm-error.js';
 import type { LogDevice } from '../../../codecs/index.js';
 import type { MachineConfig, VirtioSpec } from '../../machine/machine.js';
+import { MAC_PATTERN } from '../../machine/devices/virtio/virtio-net.js';
 import { bhFamily } from './bh.js';
 import { blockDoneFamily } from './block-done.js';
 import { clockFamily } from './clock.js';
 import type { AnyFamily, AnyPullFamily, PushFamily } from './event-family.js';
+import { netRxFamily } from './net-rx.js';
 import { randomFamily } from './random.js';
 import { serialFamily } from './serial.js';
 import { warpFamily } from './warp.js';
@@ -14,7 +16,7 @@ import { warpFamily } from './warp.js';
  * Every event family (DESIGN §4), in the order their inputs are applied at a checkpoint. The
  * live and replay modes, the header and `rrvm dump` iterate this list; none names a family.
  */
-export const FAMILIES: readonly AnyFamily[] = [serialFamily, blockDoneFamily, bhFamily, clockFamily, randomFamily, warpFamily];
+export const FAMILIES: readonly AnyFamily[] = [serialFamily, blockDoneFamily, bhFamily, clockFamily, randomFamily, warpFamily, netRxFamily];
 
 /** The family that records idle time (the engine's own push source). */
 export const IDLE_FAMILY = warpFamily;
@@ -36,6 +38,10 @@ export function familyOf(kind: EventKind): AnyFamily | undefined {
 function virtioSpecOf(device: LogDevice): VirtioSpec | null {
   const fields = Object.keys(device).sort().join(',');
   if (device.kind === 'virtio-rng' && fields === 'kind') return { kind: 'virtio-rng' };
+  const { netdev, mac } = device;
+  if (device.kind === 'virtio-net' && fields === 'kind,mac,netdev' && netdev === 0 && typeof mac === 'string' && MAC_PATTERN.test(mac)) {
+    return { kind: 'virtio-net', netdev, mac };
+  }
   const { drive, sectors, readOnly } = device;
   if (
     device.kind === 'virtio-blk' &&

@@ -7,10 +7,16 @@ export interface LineFile {
   close(): void;
 }
 
-const FLUSH_CHARS = 64 * 1024;
+/** A binary file written in pieces, buffered, with synchronous writes (complete once `close` returns). */
+export interface ByteFile {
+  write(bytes: Uint8Array): void;
+  close(): void;
+}
+
+const FLUSH_BYTES = 64 * 1024;
 
 /** Creates (truncating) `path` for the tap `tap`; failures are RrvmError `tap.write`. */
-export function openLineFile(path: string, tap: string): LineFile {
+export function openByteFile(path: string, tap: string): ByteFile {
   const fail = (err: unknown): RrvmError =>
     new RrvmError('tap.write', `tap ${tap}: cannot write '${path}': ${err instanceof Error ? err.message : String(err)}`);
   let fd: number | null;
@@ -19,13 +25,13 @@ export function openLineFile(path: string, tap: string): LineFile {
   } catch (err) {
     throw fail(err);
   }
-  let pending: string[] = [];
-  let pendingChars = 0;
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
   const flush = (): void => {
     if (fd === null || pending.length === 0) return;
-    const bytes = Buffer.from(pending.join(''));
+    const bytes = Buffer.concat(pending);
     pending = [];
-    pendingChars = 0;
+    pendingBytes = 0;
     try {
       for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
     } catch (err) {
@@ -33,11 +39,11 @@ export function openLineFile(path: string, tap: string): LineFile {
     }
   };
   return {
-    write(line) {
+    write(bytes) {
       if (fd === null) return;
-      pending.push(line, '\n');
-      pendingChars += line.length + 1;
-      if (pendingChars >= FLUSH_CHARS) flush();
+      pending.push(bytes);
+      pendingBytes += bytes.length;
+      if (pendingBytes >= FLUSH_BYTES) flush();
     },
     close() {
       if (fd === null) return;
@@ -48,5 +54,14 @@ export function openLineFile(path: string, tap: string): LineFile {
         fd = null;
       }
     },
+  };
+}
+
+/** Creates (truncating) `path` for the tap `tap`; failures are RrvmError `tap.write`. */
+export function openLineFile(path: string, tap: string): LineFile {
+  const file = openByteFile(path, tap);
+  return {
+    write: (line) => file.write(Buffer.from(line + '\n')),
+    close: () => file.close(),
   };
 }

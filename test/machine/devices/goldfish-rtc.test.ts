@@ -28,6 +28,9 @@ function setup(shift = 3) {
       defer: () => {
         throw new Error('the RTC never defers work');
       },
+      netTx: () => {
+        throw new Error('the RTC never transmits');
+      },
     },
     clock,
     { setIrq: (source, level) => irqs.push([source, level]) },

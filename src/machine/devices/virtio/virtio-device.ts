@@ -89,3 +89,11 @@ export interface VirtioDevice {
   /** Copies back what `save` returned. */
   restore(s: StateRecord): void;
 }
+
+/** Reads `size` bytes at `offset` of a device's configuration space `config` (little-endian), or -1 past its end. */
+export function readConfigBytes(config: Uint8Array, offset: number, size: AccessSize): number {
+  if (offset < 0 || offset + size > config.length) return -1;
+  let v = 0;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8) | config[offset + i]!;
+  return v >>> 0;
+}
