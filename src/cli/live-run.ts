@@ -13,6 +13,7 @@ import { checkLogTarget } from './check-log-target.js';
 import { loadGuest } from './load-guest.js';
 import { machineConfigOf, type MachineOptions } from './machine-options.js';
 import { parseDrives } from './drive-options.js';
+import { inputDeviceSpecs, type InputDeviceOptions } from './input-devices.js';
 import { openLiveDrives } from './open-drives.js';
 import { RRVM_VERSION } from './version.js';
 import { printStats, reportStop } from './report.js';
@@ -20,7 +21,7 @@ import { writeOut } from './stdout.js';
 import { loadTaps } from './tap-options.js';
 
 /** Options of `run` and `record`. */
-export interface LiveOptions extends MachineOptions, SerialInputOptions {
+export interface LiveOptions extends MachineOptions, SerialInputOptions, InputDeviceOptions {
   tap: string[];
   /** `--drive` values as given. */
   drive: string[];
@@ -46,7 +47,6 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
   const taps = await loadTaps(options.tap);
   // Drives and serial input first: a missing image, --serial-in file or a bad script fails before any file is written.
   const opened = openLiveDrives(driveOptions);
-  const config = machineConfigOf(options, opened.virtio);
   let live: LiveSession | undefined;
   let serial: ReturnType<typeof hostSerial>;
   try {
@@ -55,6 +55,7 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
     opened.close();
     throw err;
   }
+  const config = machineConfigOf(options, opened.virtio, inputDeviceSpecs(options, serial.scriptDevices));
   const onSigint = (): void => live?.mode.requestShutdown('interrupted (SIGINT)');
   const events = new EventStream();
   const console$ = new Subject<{ icount: number; bytes: Uint8Array }>();

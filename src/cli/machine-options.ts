@@ -15,10 +15,14 @@ export interface MachineOptions {
   rng?: boolean;
 }
 
-/** The machine configuration the options ask for. */
-export function machineConfigOf(options: MachineOptions, drives: readonly VirtioSpec[]): MachineConfig {
-  // Drives first, then the rng: the first takes the highest virtio slot, as in QEMU.
-  return { ramBytes: options.memory, icountShift: options.icountShift, virtio: [...drives, ...(options.rng === true ? [{ kind: 'virtio-rng' } as const] : [])] };
+/** The machine configuration the options ask for; `others` are the devices after the rng (input devices). */
+export function machineConfigOf(options: MachineOptions, drives: readonly VirtioSpec[], others: readonly VirtioSpec[] = []): MachineConfig {
+  // Drives first, then the rng, then the others: the first takes the highest virtio slot, as in QEMU.
+  return {
+    ramBytes: options.memory,
+    icountShift: options.icountShift,
+    virtio: [...drives, ...(options.rng === true ? [{ kind: 'virtio-rng' } as const] : []), ...others],
+  };
 }
 
 /** Adds the machine options to a command. */

@@ -20,12 +20,15 @@ import { VirtioMmio } from './devices/virtio/virtio-mmio.js';
 import { VirtioRng } from './devices/virtio/virtio-rng.js';
 import { VirtioBlk } from './devices/virtio/virtio-blk.js';
 import type { VirtioDevice } from './devices/virtio/virtio-device.js';
+import { INPUT_DEVICES, VirtioInput, type InputDeviceKind } from './devices/virtio/virtio-input.js';
 
 /** A virtio device on the board's virtio-mmio slots. */
 export type VirtioSpec =
   | { kind: 'virtio-rng' }
   /** Drive `drive` (its index among the blk devices) of `sectors` 512-byte sectors. */
-  | { kind: 'virtio-blk'; drive: number; sectors: number; readOnly: boolean };
+  | { kind: 'virtio-blk'; drive: number; sectors: number; readOnly: boolean }
+  /** A keyboard, mouse or tablet (at most one of each). */
+  | { kind: 'virtio-input'; device: InputDeviceKind };
 
 /** What a machine is built from; everything the log header must pin to replay it. */
 export interface MachineConfig {
@@ -82,6 +85,8 @@ export class Machine {
   readonly virtio: VirtioMmio[] = [];
   /** The virtio-blk devices by drive index. */
   private readonly drives: VirtioBlk[] = [];
+  /** The virtio-input devices by their INPUT_DEVICES index. */
+  private readonly inputs: VirtioInput[] = [];
   /** Why the machine stopped for good, or null while it runs. */
   halted: HaltReason | null = null;
   /** Address of the write watchpoint the last instruction stored into, or null; the debugger clears it. */
@@ -121,6 +126,7 @@ export class Machine {
       const spec = specs[VIRTIO_SLOTS - 1 - slot];
       const device = spec === undefined ? null : virtioDevice(spec, ports);
       if (spec?.kind === 'virtio-blk') this.drives[spec.drive] = device as VirtioBlk;
+      if (spec?.kind === 'virtio-input') this.inputs[INPUT_DEVICES.indexOf(spec.device)] = device as VirtioInput;
       // A deferral ends the slice, so the BH runs at the checkpoint right after it.
       const defer = (tag: number): number => {
         const id = ports.defer(slot, tag);
@@ -281,6 +287,14 @@ export class Machine {
     return this.uart.deliver(bytes);
   }
 
+  /**
+   * Offers evdev events (type, code, value triples) to input device `device` (an INPUT event
+   * being applied); returns how many events its eventq took (the rest stays queued).
+   */
+  deliverInput(device: number, events: readonly number[]): number {
+    return this.inputs[device]?.deliver(events) ?? 0;
+  }
+
   /** Brings every timed device (CLINT, RTC alarm) up to date with the current icount. */
   private updateDevices(): void {
     for (const device of this.timedDevices) device.update();
@@ -358,6 +372,8 @@ function virtioDevice(spec: VirtioSpec, ports: HostPorts): VirtioDevice {
       return new VirtioRng((n) => ports.random(n));
     case 'virtio-blk':
       return new VirtioBlk({ start: (request) => ports.blockIo(spec.drive, request) }, { sectors: spec.sectors, readOnly: spec.readOnly });
+    case 'virtio-input':
+      return new VirtioInput(spec.device);
   }
 }
 

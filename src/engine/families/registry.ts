@@ -2,9 +2,11 @@ import type { EventKind } from '../../core/event.js';
 import { RrvmError } from '../../core/rrvm-error.js';
 import type { LogDevice } from '../../../codecs/index.js';
 import type { MachineConfig, VirtioSpec } from '../../machine/machine.js';
+import { INPUT_DEVICES } from '../../machine/devices/virtio/virtio-input.js';
 import { bhFamily } from './bh.js';
 import { blockDoneFamily } from './block-done.js';
 import { clockFamily } from './clock.js';
+import { inputFamily } from './input.js';
 import type { AnyFamily, AnyPullFamily, PushFamily } from './event-family.js';
 import { randomFamily } from './random.js';
 import { serialFamily } from './serial.js';
@@ -14,7 +16,7 @@ import { warpFamily } from './warp.js';
  * Every event family (DESIGN §4), in the order their inputs are applied at a checkpoint. The
  * live and replay modes, the header and `rrvm dump` iterate this list; none names a family.
  */
-export const FAMILIES: readonly AnyFamily[] = [serialFamily, blockDoneFamily, bhFamily, clockFamily, randomFamily, warpFamily];
+export const FAMILIES: readonly AnyFamily[] = [serialFamily, inputFamily, blockDoneFamily, bhFamily, clockFamily, randomFamily, warpFamily];
 
 /** The family that records idle time (the engine's own push source). */
 export const IDLE_FAMILY = warpFamily;
@@ -36,6 +38,8 @@ export function familyOf(kind: EventKind): AnyFamily | undefined {
 function virtioSpecOf(device: LogDevice): VirtioSpec | null {
   const fields = Object.keys(device).sort().join(',');
   if (device.kind === 'virtio-rng' && fields === 'kind') return { kind: 'virtio-rng' };
+  const input = INPUT_DEVICES.find((d) => d === device.device);
+  if (device.kind === 'virtio-input' && fields === 'device,kind' && input !== undefined) return { kind: 'virtio-input', device: input };
   const { drive, sectors, readOnly } = device;
   if (
     device.kind === 'virtio-blk' &&
