@@ -1,0 +1,58 @@
+// `--keyboard`, `--mouse`, `--tablet` and input-script key/mouse lines end to end through the
+// built CLI: the input-log guest records and replays with the same console, `rrvm dump` names
+// the evdev events, and bad input is one line and exit 1.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../engine/harness.js';
+import { REPO_ROOT, describeCli, rrvm, type CliResult } from './cli-harness.js';
+
+const temp = tempDir('cli-input');
+afterAll(temp.remove);
+const ELF = join(REPO_ROOT, 'examples', 'input-log', 'input-log.elf');
+const KEYS = join(REPO_ROOT, 'examples', 'input-log', 'keys.jsonl');
+
+function expectOneLineError(r: CliResult, pattern: RegExp): void {
+  expect(r.code, describeCli(r)).toBe(1);
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^rrvm: /);
+  expect(lines[0]).toMatch(pattern);
+}
+
+describe('input devices on the command line', () => {
+  it('records input-log from the example script (devices attached by its lines) and replays the same console', () => {
+    const log = temp.path('keys.rrlog');
+    const rec = rrvm(['record', '--input-script', KEYS, '-o', log, ELF]);
+    expect(rec.code, describeCli(rec)).toBe(0);
+    const out = rec.stdout.toString('latin1');
+    expect(out).toContain('input-log: mouse in slot 6\ninput-log: keyboard in slot 7\n');
+    expect(out).toContain('key KEY_LEFTSHIFT down\nkey KEY_H down\n');
+    expect(out).toContain('rel dx=5 dy=-3\nbtn BTN_LEFT down\nbtn BTN_LEFT up\nrel dx=-1 dy=2 wheel=1\ninput-log: bye\n');
+    const rep = rrvm(['replay', log]);
+    expect(rep.code, describeCli(rep)).toBe(0);
+    expect(rep.stdout.equals(rec.stdout)).toBe(true);
+    const dump = rrvm(['dump', log]).stdout.toString('utf8');
+    expect(dump).toMatch(/^INPUT @\d+ #\d+ device=keyboard events="KEY_LEFTSHIFT=1 SYN_REPORT KEY_H=1 SYN_REPORT/m);
+    expect(dump).toMatch(/^INPUT @\d+ #\d+ device=mouse events="REL_X=5 REL_Y=-3 SYN_REPORT BTN_LEFT=1 SYN_REPORT/m);
+  });
+
+  it('attaches the devices asked for in QEMU order: keyboard, mouse, tablet after the rng', () => {
+    const script = temp.path('esc.jsonl');
+    writeFileSync(script, '{"after_ms": 10, "key": "KEY_ESC", "down": true}\n');
+    const r = rrvm(['run', '--rng', '--tablet', '--mouse', '--input-script', script, ELF]);
+    expect(r.code, describeCli(r)).toBe(0);
+    expect(r.stdout.toString('latin1')).toMatch(/^input-log: mouse in slot 5\ninput-log: keyboard in slot 6\n/);
+  });
+
+  it('names an unknown key in one line, exit 1', () => {
+    const script = temp.path('bad-key.jsonl');
+    writeFileSync(script, '{"after_ms": 10, "key": "KEY_A", "down": true}\n{"key": "KEY_SHIFTY", "down": true}\n');
+    expectOneLineError(rrvm(['record', '--input-script', script, '-o', temp.path('bad.rrlog'), ELF]), /bad-key\.jsonl:2: unknown key "KEY_SHIFTY"/);
+  });
+
+  it('refuses --keyboard with a value other than tty, and --keyboard tty without a terminal', () => {
+    expectOneLineError(rrvm(['run', '--keyboard', 'usb', ELF]), /--keyboard/);
+    expectOneLineError(rrvm(['run', '--keyboard', 'tty', ELF]), /--keyboard tty needs a terminal on stdin/);
+  });
+});
