@@ -14,6 +14,7 @@ import { loadGuest } from './load-guest.js';
 import { machineConfigOf, type MachineOptions } from './machine-options.js';
 import { parseDrives } from './drive-options.js';
 import { inputDeviceSpecs, type InputDeviceOptions } from './input-devices.js';
+import { hostAudioOf, writeAudioOut, type AudioOptions } from './audio-options.js';
 import { openLiveDrives } from './open-drives.js';
 import { RRVM_VERSION } from './version.js';
 import { printStats, reportStop } from './report.js';
@@ -21,7 +22,7 @@ import { writeOut } from './stdout.js';
 import { loadTaps } from './tap-options.js';
 
 /** Options of `run` and `record`. */
-export interface LiveOptions extends MachineOptions, SerialInputOptions, InputDeviceOptions {
+export interface LiveOptions extends MachineOptions, SerialInputOptions, InputDeviceOptions, AudioOptions {
   tap: string[];
   /** `--drive` values as given. */
   drive: string[];
@@ -45,6 +46,8 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
   const driveOptions = parseDrives(options.drive);
   if (record !== null) checkLogTarget(record.path, elfPath);
   const taps = await loadTaps(options.tap);
+  // Before any file is written: a bad --audio-in fails here.
+  const audio = hostAudioOf(options);
   // Drives and serial input first: a missing image, --serial-in file or a bad script fails before any file is written.
   const opened = openLiveDrives(driveOptions);
   let live: LiveSession | undefined;
@@ -55,7 +58,8 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
     opened.close();
     throw err;
   }
-  const config = machineConfigOf(options, opened.virtio, inputDeviceSpecs(options, serial.scriptDevices));
+  const sound = audio === undefined ? [] : [{ kind: 'virtio-sound' } as const];
+  const config = machineConfigOf(options, opened.virtio, [...inputDeviceSpecs(options, serial.scriptDevices), ...sound]);
   const onSigint = (): void => live?.mode.requestShutdown('interrupted (SIGINT)');
   const events = new EventStream();
   const console$ = new Subject<{ icount: number; bytes: Uint8Array }>();
@@ -84,6 +88,7 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
       maxInsns: options.maxInsns ?? Infinity,
       input: serial.queue,
       drives: opened.drives,
+      ...(audio === undefined ? {} : { audio }),
       ...(record?.chaosSeed === undefined ? {} : { chaosSeed: record.chaosSeed }),
       interactive: serial.interactive,
       idle: options.idle,
@@ -101,6 +106,7 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
       console$.complete();
     }
     await attached.finish();
+    writeAudioOut(options.audioOut, audio?.wav);
   } finally {
     opened.close();
     serial.detach();

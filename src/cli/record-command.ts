@@ -7,6 +7,7 @@ import { parseCount } from './parse-options.js';
 import { RrvmError } from '../core/rrvm-error.js';
 import { addSerialOptions } from './serial-options.js';
 import { addTapOption } from './tap-options.js';
+import { addAudioOptions } from './audio-options.js';
 
 /** Default instructions between CHECKPOINT events (DESIGN: 2^24). */
 const DEFAULT_CHECKPOINT_EVERY = 2 ** 24;
@@ -34,7 +35,7 @@ export function recordCommand(program: Command): void {
     .addOption(
       new Option('--checkpoint-every <n>', 'instructions between CHECKPOINT digests').argParser(parseCount).default(DEFAULT_CHECKPOINT_EVERY, '2^24'),
     );
-  addDriveOption(addTapOption(addSerialOptions(addMachineOptions(cmd)))).action(async (elfPath: string, opts: RecordOptions) => {
+  addAudioOptions(addDriveOption(addTapOption(addSerialOptions(addMachineOptions(cmd))))).action(async (elfPath: string, opts: RecordOptions) => {
     if (opts.checkpointEvery < 1) throw new RrvmError('cli.usage', '--checkpoint-every must be at least 1');
     const chaos = opts.chaosIo === undefined ? undefined : opts.chaosIo === true ? randomInt(2 ** 31) : opts.chaosIo;
     if (chaos !== undefined) process.stderr.write(`rrvm: --chaos-io seed ${chaos}\n`);

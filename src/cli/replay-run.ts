@@ -13,6 +13,9 @@ import { readInputFile } from './load-guest.js';
 import { writeFileAtomically } from './write-file.js';
 import { progressLine } from './progress-line.js';
 import { loadTaps } from './tap-options.js';
+import { writeAudioOut } from './audio-options.js';
+import { AudioWav } from '../../streams/taps/audio-wav.js';
+import { RrvmError } from '../core/rrvm-error.js';
 
 /** Options of `replay` and `verify`. */
 export interface ReplayOptions {
@@ -26,6 +29,8 @@ export interface ReplayOptions {
   fromSnapshot?: string;
   /** `--drive` values: where the recorded disk images are now (default: their recorded paths). */
   drive?: string[];
+  /** `--audio-out`: write the replayed sound output to this WAV file. */
+  audioOut?: string;
 }
 
 /** What a finished replay reports. */
@@ -50,6 +55,7 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
   if (options.saveSnapshot !== undefined) checkSnapshotTarget(options.saveSnapshot, [logPath, header.elfPath]);
   const from = options.fromSnapshot === undefined ? undefined : { bytes: readInputFile(options.fromSnapshot, 'snapshot'), name: options.fromSnapshot };
   const taps = await loadTaps(options.tap);
+  const audioOut = options.audioOut === undefined ? undefined : replayAudioOut(header);
   const events = new EventStream();
   const console$ = new Subject<{ icount: number; bytes: Uint8Array }>();
   const attached = attachTaps(taps, { mode: 'replay', events$: events.events$, console$ });
@@ -59,6 +65,7 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
     reader,
     onProgress: progress.update,
     drives,
+    ...(audioOut === undefined ? {} : { audioOut }),
     ...(from === undefined ? {} : { from }),
     maxInsns: options.until ?? Infinity,
     events,
@@ -82,6 +89,7 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
   console$.complete();
   await attached.finish();
   if (options.saveSnapshot !== undefined) writeFileAtomically(options.saveSnapshot, encodeSnapshot(replay.snapshot()));
+  writeAudioOut(options.audioOut, audioOut);
   return {
     result,
     header,
@@ -89,4 +97,10 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
     events: events.count,
     complete: reader.footer !== null,
   };
+}
+
+/** The WAV `--audio-out` fills in a replay; throws RrvmError `cli.usage` when the log's machine had no sound device. */
+function replayAudioOut(header: LogHeader): AudioWav {
+  if (!header.devices.some((d) => d.kind === 'virtio-sound')) throw new RrvmError('cli.usage', '--audio-out: the recorded machine has no sound device');
+  return new AudioWav();
 }

@@ -2,6 +2,8 @@ import type { SnapshotIo } from '../../codecs/index.js';
 import { BlockIo, type Drive, type PendingBlock, type SavedBlockIo } from './block-io.js';
 import { Deferrals, type SavedDeferrals } from './deferrals.js';
 import type { FamilyIo } from './families/event-family.js';
+import { AudioIo } from './audio-io.js';
+import type { AudioWav } from '../../streams/taps/audio-wav.js';
 
 /** The engine's I/O state kept with a snapshot: block requests in flight, disks' writes, pending BHs. */
 export interface SavedIo {
@@ -10,9 +12,13 @@ export interface SavedIo {
   readonly deferrals: SavedDeferrals;
 }
 
-/** The I/O of a replay: block requests redone from `drives` (none: no block I/O) and BHs run from the log. */
-export function replayIo(drives: readonly Drive[]): FamilyIo {
-  return { blocks: drives.length === 0 ? null : new BlockIo(drives, false), deferrals: new Deferrals(false) };
+/** The I/O of a replay: block requests redone from `drives` (none: no block I/O), BHs run from the log, played audio into `audioOut`. */
+export function replayIo(drives: readonly Drive[], audioOut?: AudioWav): FamilyIo {
+  return {
+    blocks: drives.length === 0 ? null : new BlockIo(drives, false),
+    deferrals: new Deferrals(false),
+    ...(audioOut === undefined ? {} : { audio: new AudioIo(null, audioOut) }),
+  };
 }
 
 /** The I/O state a snapshot keeps. */

@@ -24,4 +24,9 @@ export interface HostPorts {
    * applied at a later checkpoint: the only way a device runs code later (DESIGN §3).
    */
   defer(owner: number, tag: number): number;
+  /**
+   * Output stream 0 or input stream 1 of virtio-sound started (`running`) or stopped at `rate`
+   * Hz with `channels` channels: live, the host paces AUDIO_OUT and AUDIO_IN events by it.
+   */
+  audioStream(stream: number, rate: number, channels: number, running: boolean): void;
 }

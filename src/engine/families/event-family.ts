@@ -4,6 +4,7 @@ import type { HostPorts } from '../../machine/host-ports.js';
 import type { Machine } from '../../machine/machine.js';
 import type { BlockIo } from '../block-io.js';
 import type { Deferrals } from '../deferrals.js';
+import type { AudioIo } from '../audio-io.js';
 
 /** The event of kind K. */
 export type EventOf<K extends EventKind> = Extract<RrEvent, { kind: K }>;
@@ -16,6 +17,8 @@ export interface FamilyIo {
   readonly blocks: BlockIo | null;
   /** BHs deferred by devices and not yet run. */
   readonly deferrals: Deferrals;
+  /** Host audio (absent: no sound device, or nothing to do with its streams). */
+  readonly audio?: AudioIo;
 }
 
 /** One host input waiting for the guest, tagged with the family that applies it. */

@@ -7,6 +7,8 @@ import { bhFamily } from './bh.js';
 import { blockDoneFamily } from './block-done.js';
 import { clockFamily } from './clock.js';
 import { inputFamily } from './input.js';
+import { audioInFamily } from './audio-in.js';
+import { audioOutFamily } from './audio-out.js';
 import type { AnyFamily, AnyPullFamily, PushFamily } from './event-family.js';
 import { randomFamily } from './random.js';
 import { serialFamily } from './serial.js';
@@ -16,7 +18,7 @@ import { warpFamily } from './warp.js';
  * Every event family (DESIGN §4), in the order their inputs are applied at a checkpoint. The
  * live and replay modes, the header and `rrvm dump` iterate this list; none names a family.
  */
-export const FAMILIES: readonly AnyFamily[] = [serialFamily, inputFamily, blockDoneFamily, bhFamily, clockFamily, randomFamily, warpFamily];
+export const FAMILIES: readonly AnyFamily[] = [serialFamily, inputFamily, audioOutFamily, audioInFamily, blockDoneFamily, bhFamily, clockFamily, randomFamily, warpFamily];
 
 /** The family that records idle time (the engine's own push source). */
 export const IDLE_FAMILY = warpFamily;
@@ -38,6 +40,7 @@ export function familyOf(kind: EventKind): AnyFamily | undefined {
 function virtioSpecOf(device: LogDevice): VirtioSpec | null {
   const fields = Object.keys(device).sort().join(',');
   if (device.kind === 'virtio-rng' && fields === 'kind') return { kind: 'virtio-rng' };
+  if (device.kind === 'virtio-sound' && fields === 'kind') return { kind: 'virtio-sound' };
   const input = INPUT_DEVICES.find((d) => d === device.device);
   if (device.kind === 'virtio-input' && fields === 'device,kind' && input !== undefined) return { kind: 'virtio-input', device: input };
   const { drive, sectors, readOnly } = device;

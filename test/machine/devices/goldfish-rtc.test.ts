@@ -28,6 +28,9 @@ function setup(shift = 3) {
       defer: () => {
         throw new Error('the RTC never defers work');
       },
+      audioStream: () => {
+        throw new Error('the RTC plays no audio');
+      },
     },
     clock,
     { setIrq: (source, level) => irqs.push([source, level]) },
