@@ -202,8 +202,8 @@ export class VirtioSound implements VirtioDevice {
       bufferBytes: bufferBytes!,
       periodBytes: periodBytes!,
     }));
-    this.tx = (s.tx as Uint32Array[]).map(restoreHeld);
-    this.rx = (s.rx as Uint32Array[]).map(restoreHeld);
+    this.tx = (s.tx as StateRecord[]).map(restoreHeld);
+    this.rx = (s.rx as StateRecord[]).map(restoreHeld);
     this.playedBytes = s.playedBytes as number;
   }
 
@@ -212,8 +212,8 @@ export class VirtioSound implements VirtioDevice {
     const tail = new Uint8Array(STATUS_BYTES);
     putU32(tail, 0, status);
     const dataBytes = queue === VirtioSndQueue.RX ? held.done : 0;
-    const at = queue === VirtioSndQueue.RX ? held.chain.writableBytes - STATUS_BYTES : 0;
-    if (!writeSegments(t.memory, held.chain.segments, at, tail)) {
+    // The status is the last 8 bytes of the device-writable part (all of it for tx).
+    if (!writeSegments(t.memory, held.chain.segments, held.chain.writableBytes - STATUS_BYTES, tail)) {
       t.fail();
       return;
     }
@@ -325,14 +325,15 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** A held transfer as plain data: head, done, then (address, length, writable) per segment. */
-function saveHeld(h: Held): Uint32Array {
-  return Uint32Array.from([h.chain.head, h.done, ...h.chain.segments.flatMap((s) => [s.address, s.length, s.writable ? 1 : 0])]);
+/** A held transfer as a flat record: head, done, and (address, length, writable) per segment. */
+function saveHeld(h: Held): StateRecord {
+  return { head: h.chain.head, done: h.done, segments: Uint32Array.from(h.chain.segments.flatMap((s) => [s.address, s.length, s.writable ? 1 : 0])) };
 }
 
-function restoreHeld(saved: Uint32Array): Held {
+function restoreHeld(saved: StateRecord): Held {
+  const flat = saved.segments as Uint32Array;
   const segments: Segment[] = [];
-  for (let i = 2; i + 2 < saved.length; i += 3) segments.push({ address: saved[i]!, length: saved[i + 1]!, writable: saved[i + 2] !== 0 });
+  for (let i = 0; i + 2 < flat.length; i += 3) segments.push({ address: flat[i]!, length: flat[i + 1]!, writable: flat[i + 2] !== 0 });
   const sum = (writable: boolean): number => segments.reduce((n, s) => n + (s.writable === writable ? s.length : 0), 0);
-  return { chain: { head: saved[0]!, segments, readableBytes: sum(false), writableBytes: sum(true) }, done: saved[1]! };
+  return { chain: { head: saved.head as number, segments, readableBytes: sum(false), writableBytes: sum(true) }, done: saved.done as number };
 }
