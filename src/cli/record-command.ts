@@ -26,7 +26,7 @@ export function recordCommand(program: Command): void {
     .command('record')
     .summary('run a guest and record every nondeterministic input into a log')
     .description(
-      'Runs a guest like `rrvm run` and writes every input that reaches it (clock reads, serial input, idle time skipped) into an .rrlog, with state digests every --checkpoint-every instructions. `rrvm replay` re-executes the run from the log alone. Ctrl-C (or Ctrl-A X on a terminal) ends the guest with a SHUTDOWN event and a complete log. Exit status as for `rrvm run`.',
+      'Runs a guest like `rrvm run` and writes every input that reaches it (clock reads, serial input, keys and mouse motion, audio captured and consumed, disk completions, idle time skipped) into an .rrlog, with state digests every --checkpoint-every instructions. `rrvm replay` re-executes the run from the log alone. Ctrl-C (or Ctrl-A X on a terminal) ends the guest with a SHUTDOWN event and a complete log. Exit status as for `rrvm run`.',
     )
     .argument('<elf>', 'guest executable (ELF32 RISC-V)')
     .requiredOption('-o, --output <file>', 'the log to write (.rrlog)')

@@ -1,11 +1,13 @@
 // `--keyboard`, `--mouse`, `--tablet` and input-script key/mouse lines end to end through the
 // built CLI: the input-log guest records and replays with the same console, `rrvm dump` names
 // the evdev events, and bad input is one line and exit 1.
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../engine/harness.js';
-import { REPO_ROOT, describeCli, rrvm, type CliResult } from './cli-harness.js';
+import { findTool } from '../examples/run-guest.js';
+import { REPO_ROOT, RRVM_CLI, describeCli, rrvm, type CliResult } from './cli-harness.js';
 
 const temp = tempDir('cli-input');
 afterAll(temp.remove);
@@ -55,4 +57,25 @@ describe('input devices on the command line', () => {
     expectOneLineError(rrvm(['run', '--keyboard', 'usb', ELF]), /--keyboard/);
     expectOneLineError(rrvm(['run', '--keyboard', 'tty', ELF]), /--keyboard tty needs a terminal on stdin/);
   });
+
+  // `script` (util-linux) gives rrvm a pseudo-terminal; the keys are typed into it after rrvm has started.
+  it.skipIf(!findTool('script'))('--keyboard tty: keys typed in the terminal reach the keyboard and replay; Ctrl-C stops', () => {
+    const typed = (keys: string, log: string): string => {
+      const command = `node ${RRVM_CLI} record --keyboard tty -o ${log} ${ELF}`;
+      const r = spawnSync('sh', ['-c', `(sleep 2; printf '${keys}'; sleep 2) | script -qec '${command}' /dev/null`], { encoding: 'latin1', timeout: 30_000 });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout.replace(/\r/g, '');
+    };
+    const log = temp.path('tty.rrlog');
+    const out = typed('hI\\033', log);
+    expect(out).toContain('key KEY_H down\nkey KEY_H up\nkey KEY_LEFTSHIFT down\nkey KEY_I down\nkey KEY_I up\nkey KEY_LEFTSHIFT up\nkey KEY_ESC down\n');
+    expect(out).toContain('input-log: bye\n');
+    const rep = rrvm(['replay', log]);
+    expect(rep.code, describeCli(rep)).toBe(0);
+    expect(rep.stdout.toString('latin1')).toContain('key KEY_I down\nkey KEY_I up\nkey KEY_LEFTSHIFT up\nkey KEY_ESC down\n');
+    const stopped = temp.path('ctrl-c.rrlog');
+    typed('a\\003', stopped);
+    const info = rrvm(['dump', stopped]).stdout.toString();
+    expect(info).toMatch(/^SHUTDOWN @\d+ #\d+ reason="Ctrl-C pressed"$/m);
+  }, 60_000);
 });
