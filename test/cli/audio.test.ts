@@ -9,20 +9,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { wavBytes } from '../../streams/sources/wav-file.js';
 import { tempDir } from '../engine/harness.js';
 import { findTool, skipWithoutTool } from '../examples/run-guest.js';
-import { REPO_ROOT, describeCli, rrvm, type CliResult } from './cli-harness.js';
+import { REPO_ROOT, describeCli, expectOneLineFailure, rrvm, type CliResult } from './cli-harness.js';
 
 const temp = tempDir('cli-audio');
 afterAll(temp.remove);
 const ELF = join(REPO_ROOT, 'examples', 'audio', 'audio.elf');
 const noSox = skipWithoutTool('cli-audio (sox --i)', 'sox');
 
-function expectOneLineError(r: CliResult, pattern: RegExp): void {
-  expect(r.code, describeCli(r)).toBe(1);
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^rrvm: /);
-  expect(lines[0]).toMatch(pattern);
-}
 
 /** A mono 16 kHz WAV: a square wave of ±1000, 2 s (its samples are taken at the stream's 48 kHz, as they are: 2/3 s). */
 function squareWav(): Uint8Array {
@@ -93,17 +86,17 @@ describe('audio on the command line', () => {
     float.writeUInt16LE(3, 20); // IEEE float
     const floatPath = temp.path('float.wav');
     writeFileSync(floatPath, float);
-    expectOneLineError(rrvm(['record', '--audio-in', floatPath, '-o', temp.path('x.rrlog'), ELF]), /float\.wav: not PCM S16_LE/);
+    expectOneLineFailure(rrvm(['record', '--audio-in', floatPath, '-o', temp.path('x.rrlog'), ELF]), /float\.wav: not PCM S16_LE/);
     const fast = Buffer.from(wavBytes({ rate: 96000, channels: 1, samples: new Uint8Array(4) }));
     const fastPath = temp.path('fast.wav');
     writeFileSync(fastPath, fast);
-    expectOneLineError(rrvm(['run', '--audio-in', fastPath, ELF]), /fast\.wav: 96000 Hz is not supported/);
+    expectOneLineFailure(rrvm(['run', '--audio-in', fastPath, ELF]), /fast\.wav: 96000 Hz is not supported/);
     const notWav = temp.path('text.wav');
     writeFileSync(notWav, 'hello');
-    expectOneLineError(rrvm(['run', '--audio-in', notWav, ELF]), /text\.wav: not a WAV file/);
-    expectOneLineError(rrvm(['run', '--audio-in', 'tone:abc', ELF]), /expected tone:HZ/);
+    expectOneLineFailure(rrvm(['run', '--audio-in', notWav, ELF]), /text\.wav: not a WAV file/);
+    expectOneLineFailure(rrvm(['run', '--audio-in', 'tone:abc', ELF]), /expected tone:HZ/);
     const plain = temp.path('hello.rrlog');
     expect(rrvm(['record', '-o', plain, join(REPO_ROOT, 'examples', 'hello', 'hello.elf')]).code).toBe(0);
-    expectOneLineError(rrvm(['replay', '--audio-out', temp.path('none.wav'), plain]), /no sound device/);
+    expectOneLineFailure(rrvm(['replay', '--audio-out', temp.path('none.wav'), plain]), /no sound device/);
   });
 });

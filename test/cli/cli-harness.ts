@@ -2,6 +2,7 @@
 // a child that overruns is killed with SIGKILL and the result says so, so no test hangs.
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { REPO_ROOT } from '../engine/harness.js';
 
 export { REPO_ROOT };
@@ -38,6 +39,16 @@ export function rrvm(args: readonly string[], options: { input?: Uint8Array | st
     stderr: (r.stderr ?? Buffer.alloc(0)).toString('utf8'),
     ms: Date.now() - started,
   };
+}
+
+/** Asserts exit status 1 and a stderr of one line starting `rrvm: ` and matching `pattern`, without a stack trace. */
+export function expectOneLineFailure(r: CliResult, pattern: RegExp): void {
+  expect(r.code, describeCli(r)).toBe(1);
+  expect(r.stderr).not.toMatch(/^\s{4}at /m);
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^rrvm: /);
+  expect(lines[0]).toMatch(pattern);
 }
 
 /** A human-readable summary for assertion messages. */

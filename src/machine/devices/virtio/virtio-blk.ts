@@ -2,7 +2,7 @@ import type { AccessSize } from '../../mmio-device.js';
 import type { StateRecord } from '../../state.js';
 import type { BlockBackend, BlockRequestType } from './block-backend.js';
 import { getU32, readChain, writeSegments, type DescriptorChain, type Segment } from './split-queue.js';
-import { VirtioDeviceId, type VirtioDevice, type VirtioTransport } from './virtio-device.js';
+import { readConfigSpace, VirtioDeviceId, type VirtioDevice, type VirtioTransport } from './virtio-device.js';
 
 /** virtio-blk feature bits offered (VIRTIO 1.2 §5.2.3). */
 export const VirtioBlkFeature = {
@@ -111,10 +111,7 @@ export class VirtioBlk implements VirtioDevice {
   }
 
   readConfig(offset: number, size: AccessSize): number {
-    if (offset < 0 || offset + size > this.config.length) return -1;
-    let v = 0;
-    for (let i = size - 1; i >= 0; i--) v = (v << 8) | this.config[offset + i]!;
-    return v >>> 0;
+    return readConfigSpace(this.config, offset, size);
   }
 
   writeConfig(_offset: number, _size: AccessSize, _value: number): void {

@@ -36,6 +36,14 @@ export const VirtioInterrupt = {
   CONFIG_CHANGE: 2,
 } as const;
 
+/** Reads `size` bytes at `offset` of a device's configuration space `config` (little-endian), or -1 past its end. */
+export function readConfigSpace(config: Uint8Array, offset: number, size: AccessSize): number {
+  if (offset < 0 || offset + size > config.length) return -1;
+  let v = 0;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8) | config[offset + i]!;
+  return v >>> 0;
+}
+
 /**
  * What a device model sees of its transport: its queues, guest memory and the ways to notify
  * the driver. Implemented by `VirtioMmio`.

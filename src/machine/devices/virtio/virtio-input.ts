@@ -2,7 +2,7 @@ import type { AccessSize } from '../../mmio-device.js';
 import type { StateRecord } from '../../state.js';
 import { AbsCode, BUTTON_CODES, EvType, KEY_CODES, LedCode, RelCode } from './evdev-codes.js';
 import { writeSegments } from './split-queue.js';
-import { VirtioDeviceId, type VirtioDevice, type VirtioTransport } from './virtio-device.js';
+import { readConfigSpace, VirtioDeviceId, type VirtioDevice, type VirtioTransport } from './virtio-device.js';
 
 /** The input devices a board can have, by their index in an INPUT event's `device` field. */
 export const INPUT_DEVICES = ['keyboard', 'mouse', 'tablet'] as const;
@@ -98,10 +98,7 @@ export class VirtioInput implements VirtioDevice {
   }
 
   readConfig(offset: number, size: AccessSize): number {
-    if (offset < 0 || offset + size > this.config.length) return -1;
-    let v = 0;
-    for (let i = size - 1; i >= 0; i--) v = (v << 8) | this.config[offset + i]!;
-    return v >>> 0;
+    return readConfigSpace(this.config, offset, size);
   }
 
   /** Only select and subsel are writable; writing either refills size and the union. */

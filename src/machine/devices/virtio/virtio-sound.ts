@@ -1,7 +1,7 @@
 import type { AccessSize } from '../../mmio-device.js';
 import type { StateRecord } from '../../state.js';
 import { getU32, putU32, readChain, writeSegments, type DescriptorChain, type Segment } from './split-queue.js';
-import { VirtioDeviceId, type VirtioDevice, type VirtioTransport } from './virtio-device.js';
+import { readConfigSpace, VirtioDeviceId, type VirtioDevice, type VirtioTransport } from './virtio-device.js';
 
 /** The queues (VIRTIO 1.2 §5.14.2). */
 export const VirtioSndQueue = { CONTROL: 0, EVENT: 1, TX: 2, RX: 3 } as const;
@@ -35,6 +35,9 @@ const PCM_INFO_BYTES = 32;
 /** Bytes of `virtio_snd_pcm_xfer` (stream_id) before the data, and of `virtio_snd_pcm_status` after it. */
 const XFER_BYTES = 4;
 const STATUS_BYTES = 8;
+
+/** `virtio_snd_config`: jacks 0, streams 2, chmaps 0. */
+const SOUND_CONFIG = Uint8Array.of(0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0);
 
 /** A stream's state (§5.14.6.6.1): set up by SET_PARAMS, PREPARE, START; STOP and RELEASE step back. */
 export const PcmState = { NONE: 0, PARAMS: 1, PREPARED: 2, RUNNING: 3 } as const;
@@ -95,12 +98,7 @@ export class VirtioSound implements VirtioDevice {
 
   /** `virtio_snd_config`: jacks 0, streams 2, chmaps 0 (le32 each). */
   readConfig(offset: number, size: AccessSize): number {
-    if (offset < 0 || offset + size > 12) return -1;
-    const config = new Uint8Array(12);
-    putU32(config, 4, 2);
-    let v = 0;
-    for (let i = size - 1; i >= 0; i--) v = (v << 8) | config[offset + i]!;
-    return v >>> 0;
+    return readConfigSpace(SOUND_CONFIG, offset, size);
   }
 
   writeConfig(_offset: number, _size: AccessSize, _value: number): void {}
