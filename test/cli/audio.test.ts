@@ -10,7 +10,7 @@ import { wavBytes } from '../../streams/sources/wav-file.js';
 import { decodeSnapshot } from '../../codecs/index.js';
 import { Machine } from '../../src/machine/machine.js';
 import type { StateRecord } from '../../src/machine/state.js';
-import { tempDir } from '../engine/harness.js';
+import { replayLog, tempDir } from '../engine/harness.js';
 import { findTool, skipWithoutTool } from '../examples/run-guest.js';
 import { REPO_ROOT, describeCli, expectOneLineFailure, rrvm, type CliResult } from './cli-harness.js';
 
@@ -55,6 +55,13 @@ describe('audio on the command line', () => {
     expect(dump).toMatch(/^AUDIO_OUT @\d+ #\d+ stream=0 frames=\d+$/m);
     expect(dump).toMatch(/^AUDIO_IN @\d+ #\d+ stream=1 samples=/m);
   });
+
+  it('replays to the same console and final state whatever the slice size', async () => {
+    const [a, b] = [await replayLog(log), await replayLog(log, { sliceIcount: 37 })];
+    expect(a.console.equals(rec.stdout)).toBe(true);
+    expect(b.console.equals(rec.stdout)).toBe(true);
+    expect(b.digest).toBe(a.digest);
+  }, 60_000);
 
   it.skipIf(noSox)('sox reads both WAV files as 48 kHz stereo 16-bit, 0.5 s', () => {
     expect(findTool('sox'), 'sox is required (RRVM_REQUIRE_TOOLS=1) but is not on PATH').toBeTruthy();
