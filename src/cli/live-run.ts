@@ -14,6 +14,8 @@ import { checkLogTarget } from './check-log-target.js';
 import { loadGuest } from './load-guest.js';
 import { machineConfigOf, type MachineOptions } from './machine-options.js';
 import { parseDrives } from './drive-options.js';
+import { inputDeviceSpecs, type InputDeviceOptions } from './input-devices.js';
+import { hostAudioOf, writeAudioOut, type AudioOptions } from './audio-options.js';
 import { openLiveDrives } from './open-drives.js';
 import { RRVM_VERSION } from './version.js';
 import { printStats, reportStop } from './report.js';
@@ -24,7 +26,7 @@ import { openHostNet, type HostNet } from './open-net.js';
 import type { NetTxFrame } from '../../streams/taps/tap.js';
 
 /** Options of `run` and `record`. */
-export interface LiveOptions extends MachineOptions, SerialInputOptions, NetOptions {
+export interface LiveOptions extends MachineOptions, SerialInputOptions, NetOptions, InputDeviceOptions, AudioOptions {
   tap: string[];
   /** `--drive` values as given. */
   drive: string[];
@@ -51,9 +53,10 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
   if (record !== null) checkLogTarget(record.path, elfPath);
   const netDevices = netDevicesOf(options);
   const taps = [...(await loadTaps(options.tap)), ...netPcapTap(options.netPcap, options.icountShift)];
+  // Before any file is written: a bad --audio-in fails here.
+  const audio = hostAudioOf(options);
   // Drives, network and serial input first: a missing image, a busy port, a --serial-in file or a bad script fails before any file is written.
   const opened = openLiveDrives(driveOptions);
-  const config = machineConfigOf(options, opened.virtio, netDevices);
   let live: LiveSession | undefined;
   let serial: ReturnType<typeof hostSerial>;
   let net: HostNet | null = null;
@@ -65,6 +68,8 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
     await net?.close();
     throw err;
   }
+  const sound = audio === undefined ? [] : [{ kind: 'virtio-sound' } as const];
+  const config = machineConfigOf(options, opened.virtio, [...netDevices, ...inputDeviceSpecs(options, serial.scriptDevices), ...sound]);
   const onSigint = (): void => live?.mode.requestShutdown('interrupted (SIGINT)');
   const events = new EventStream();
   const console$ = new Subject<{ icount: number; bytes: Uint8Array }>();
@@ -96,6 +101,7 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
       maxInsns: options.maxInsns ?? Infinity,
       input: serial.queue,
       drives: opened.drives,
+      ...(audio === undefined ? {} : { audio }),
       ...(record?.chaosSeed === undefined ? {} : { chaosSeed: record.chaosSeed }),
       // A network peer may answer any moment: keep input latency low, as on a terminal.
       interactive: serial.interactive || net !== null,
@@ -117,6 +123,7 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
       netTx$.complete();
     }
     await attached.finish();
+    writeAudioOut(options.audioOut, audio?.wav);
   } finally {
     opened.close();
     serial.detach();

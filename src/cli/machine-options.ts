@@ -15,11 +15,14 @@ export interface MachineOptions {
   rng?: boolean;
 }
 
-/** The machine configuration the options ask for. */
-export function machineConfigOf(options: MachineOptions, drives: readonly VirtioSpec[], netdevs: readonly VirtioSpec[] = []): MachineConfig {
-  // Drives first, then the rng, then the network: the first takes the highest virtio slot, as in QEMU.
-  const rng = options.rng === true ? [{ kind: 'virtio-rng' } as const] : [];
-  return { ramBytes: options.memory, icountShift: options.icountShift, virtio: [...drives, ...rng, ...netdevs] };
+/** The machine configuration the options ask for; `others` are the devices after the rng (network, input and sound devices). */
+export function machineConfigOf(options: MachineOptions, drives: readonly VirtioSpec[], others: readonly VirtioSpec[] = []): MachineConfig {
+  // Drives first, then the rng, then the others: the first takes the highest virtio slot, as in QEMU.
+  return {
+    ramBytes: options.memory,
+    icountShift: options.icountShift,
+    virtio: [...drives, ...(options.rng === true ? [{ kind: 'virtio-rng' } as const] : []), ...others],
+  };
 }
 
 /** Adds the machine options to a command. */

@@ -8,6 +8,7 @@ import { RrvmError } from '../core/rrvm-error.js';
 import { addSerialOptions } from './serial-options.js';
 import { addTapOption } from './tap-options.js';
 import { addNetOptions, addNetPcapOption } from './net-options.js';
+import { addAudioOptions } from './audio-options.js';
 
 /** Default instructions between CHECKPOINT events (DESIGN: 2^24). */
 const DEFAULT_CHECKPOINT_EVERY = 2 ** 24;
@@ -26,7 +27,7 @@ export function recordCommand(program: Command): void {
     .command('record')
     .summary('run a guest and record every nondeterministic input into a log')
     .description(
-      'Runs a guest like `rrvm run` and writes every input that reaches it (clock reads, serial input, idle time skipped) into an .rrlog, with state digests every --checkpoint-every instructions. `rrvm replay` re-executes the run from the log alone. Ctrl-C (or Ctrl-A X on a terminal) ends the guest with a SHUTDOWN event and a complete log. Exit status as for `rrvm run`.',
+      'Runs a guest like `rrvm run` and writes every input that reaches it (clock reads, serial input, keys and mouse motion, audio captured and consumed, disk completions, idle time skipped) into an .rrlog, with state digests every --checkpoint-every instructions. `rrvm replay` re-executes the run from the log alone. Ctrl-C (or Ctrl-A X on a terminal) ends the guest with a SHUTDOWN event and a complete log. Exit status as for `rrvm run`.',
     )
     .argument('<elf>', 'guest executable (ELF32 RISC-V)')
     .requiredOption('-o, --output <file>', 'the log to write (.rrlog)')
@@ -35,7 +36,7 @@ export function recordCommand(program: Command): void {
     .addOption(
       new Option('--checkpoint-every <n>', 'instructions between CHECKPOINT digests').argParser(parseCount).default(DEFAULT_CHECKPOINT_EVERY, '2^24'),
     );
-  addNetPcapOption(addNetOptions(addDriveOption(addTapOption(addSerialOptions(addMachineOptions(cmd)))))).action(async (elfPath: string, opts: RecordOptions) => {
+  addAudioOptions(addNetPcapOption(addNetOptions(addDriveOption(addTapOption(addSerialOptions(addMachineOptions(cmd))))))).action(async (elfPath: string, opts: RecordOptions) => {
     if (opts.checkpointEvery < 1) throw new RrvmError('cli.usage', '--checkpoint-every must be at least 1');
     const chaos = opts.chaosIo === undefined ? undefined : opts.chaosIo === true ? randomInt(2 ** 31) : opts.chaosIo;
     if (chaos !== undefined) process.stderr.write(`rrvm: --chaos-io seed ${chaos}\n`);

@@ -8,6 +8,7 @@ import { replayLog, type ReplayOptions } from './replay-run.js';
 import { addTapOption } from './tap-options.js';
 import { addDriveOption } from './drive-options.js';
 import { addNetPcapOption } from './net-options.js';
+import { addAudioOptions } from './audio-options.js';
 
 /** Adds the options that pick the guest ELF for a log. */
 export function addElfOptions(cmd: Command): Command {
@@ -37,7 +38,7 @@ Examples:
   rrvm replay --until 5M --save-snapshot at5M.rrsnap run.rrlog    # state at icount 5 000 000
   rrvm replay --from-snapshot at5M.rrsnap run.rrlog               # from there to the end`,
   );
-  addNetPcapOption(addDriveOption(addTapOption(addElfOptions(cmd)))).action(async (logPath: string, opts: ReplayOptions & { stats?: boolean }) => {
+  addAudioOptions(addNetPcapOption(addDriveOption(addTapOption(addElfOptions(cmd)))), false).action(async (logPath: string, opts: ReplayOptions & { stats?: boolean }) => {
     const outcome = await replayLog(logPath, opts, (bytes) => writeOut(bytes));
     if (opts.stats) printStats(outcome.result);
     const { stop, icount } = outcome.result;

@@ -16,6 +16,9 @@ import { progressLine } from './progress-line.js';
 import { loadTaps } from './tap-options.js';
 import { netPcapTap } from './net-options.js';
 import type { NetTxFrame } from '../../streams/taps/tap.js';
+import { writeAudioOut } from './audio-options.js';
+import { AudioWav } from '../../streams/taps/audio-wav.js';
+import { RrvmError } from '../core/rrvm-error.js';
 
 /** Options of `replay` and `verify`. */
 export interface ReplayOptions {
@@ -31,6 +34,8 @@ export interface ReplayOptions {
   drive?: string[];
   /** `--net-pcap FILE`: the frames the replayed guest received and sent. */
   netPcap?: string;
+  /** `--audio-out`: write the replayed sound output to this WAV file. */
+  audioOut?: string;
 }
 
 /** What a finished replay reports. */
@@ -55,6 +60,7 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
   if (options.saveSnapshot !== undefined) checkSnapshotTarget(options.saveSnapshot, [logPath, header.elfPath]);
   const from = options.fromSnapshot === undefined ? undefined : { bytes: readInputFile(options.fromSnapshot, 'snapshot'), name: options.fromSnapshot };
   const taps = [...(await loadTaps(options.tap)), ...netPcapTap(options.netPcap, header.icountShift)];
+  const audioOut = options.audioOut === undefined ? undefined : replayAudioOut(header);
   const events = new EventStream();
   const console$ = new Subject<{ icount: number; bytes: Uint8Array }>();
   const exec = new ExecStreams();
@@ -67,6 +73,7 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
     reader,
     onProgress: progress.update,
     drives,
+    ...(audioOut === undefined ? {} : { audioOut }),
     ...(from === undefined ? {} : { from }),
     maxInsns: options.until ?? Infinity,
     events,
@@ -93,6 +100,7 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
   netTx$.complete();
   await attached.finish();
   if (options.saveSnapshot !== undefined) writeFileAtomically(options.saveSnapshot, encodeSnapshot(replay.snapshot()));
+  writeAudioOut(options.audioOut, audioOut);
   return {
     result,
     header,
@@ -100,4 +108,10 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
     events: events.count,
     complete: reader.footer !== null,
   };
+}
+
+/** The WAV `--audio-out` fills in a replay; throws RrvmError `cli.usage` when the log's machine had no sound device. */
+function replayAudioOut(header: LogHeader): AudioWav {
+  if (!header.devices.some((d) => d.kind === 'virtio-sound')) throw new RrvmError('cli.usage', '--audio-out: the recorded machine has no sound device');
+  return new AudioWav();
 }

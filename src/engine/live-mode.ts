@@ -66,9 +66,9 @@ export class LiveMode implements SessionMode {
     return this.interactive || this.hostWorkInFlight() > 0;
   }
 
-  /** Block requests and BHs whose completion the host has yet to report. */
+  /** Block requests, BHs and running audio streams whose events the host has yet to push. */
   private hostWorkInFlight(): number {
-    return (this.io.blocks?.inFlight ?? 0) + this.io.deferrals.inFlight;
+    return (this.io.blocks?.inFlight ?? 0) + this.io.deferrals.inFlight + (this.io.audio?.inFlight ?? 0);
   }
 
   attach(context: SessionContext): void {

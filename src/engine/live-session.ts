@@ -14,6 +14,11 @@ import { Deferrals } from './deferrals.js';
 import { NetIo } from './net-io.js';
 import { chaosDelays } from './chaos.js';
 import { Session, type SessionResult } from './session.js';
+import { AudioIo } from './audio-io.js';
+import { audioInFamily } from './families/audio-in.js';
+import { audioOutFamily } from './families/audio-out.js';
+import type { CaptureSource } from '../../streams/sources/audio-capture.js';
+import type { AudioWav } from '../../streams/taps/audio-wav.js';
 
 /** Everything a `run` or `record` session is built from. */
 export interface LiveSessionOptions {
@@ -28,6 +33,8 @@ export interface LiveSessionOptions {
   input: InputQueue;
   /** The drives, by drive index (`config.virtio` has their virtio-blk devices). */
   drives?: readonly Drive[];
+  /** The host side of a sound device: what `--audio-in` captures, and the `--audio-out` WAV (or null). */
+  audio?: { capture: CaptureSource; wav: AudioWav | null };
   /** `--chaos-io`: delay host completions by amounts drawn from this seed. */
   chaosSeed?: number;
   interactive: boolean;
@@ -66,6 +73,18 @@ export function liveSession(options: LiveSessionOptions): LiveSession {
     drives.length === 0 ? null : new BlockIo(drives, true, (request, status) => options.input.push(blockDoneFamily.capture({ request, status })), chaos);
   // So is a BH that falls due: the device's code runs when its event is applied.
   const deferrals = new Deferrals(true, (id) => options.input.push(bhFamily.capture(id)), chaos);
+  // And so are the periods of a running audio stream, paced by the host's timers.
+  const audio =
+    options.audio === undefined
+      ? undefined
+      : new AudioIo(
+          {
+            capture: options.audio.capture,
+            push: (stream, p) =>
+              options.input.push('frames' in p ? audioOutFamily.capture({ stream, frames: p.frames }) : audioInFamily.capture({ stream, samples: p.samples })),
+          },
+          options.audio.wav,
+        );
   const mode = new LiveMode(
     options.input,
     events,
@@ -74,7 +93,7 @@ export function liveSession(options: LiveSessionOptions): LiveSession {
       interactive: options.interactive,
       checkpointEvery: options.record?.checkpointEvery ?? Infinity,
     },
-    { blocks, deferrals, net: new NetIo(options.netSend ?? null, (netdev, frame) => options.onNetTx?.(netdev, frame, session.machine.icount)) },
+    { blocks, deferrals, net: new NetIo(options.netSend ?? null, (netdev, frame) => options.onNetTx?.(netdev, frame, session.machine.icount)), ...(audio === undefined ? {} : { audio }) },
   );
   const session = new Session(options.image, mode, {
     config: options.config,
@@ -96,6 +115,8 @@ export function liveSession(options: LiveSessionOptions): LiveSession {
         events.error(err);
         await footer?.catch(() => undefined);
         throw err;
+      } finally {
+        audio?.close();
       }
       return { result, footer: footer === null ? null : await footer };
     },

@@ -3,6 +3,8 @@ import { BlockIo, type Drive, type PendingBlock, type SavedBlockIo } from './blo
 import { Deferrals, type SavedDeferrals } from './deferrals.js';
 import type { FamilyIo } from './families/event-family.js';
 import { NetIo, type SavedNetIo } from './net-io.js';
+import { AudioIo } from './audio-io.js';
+import type { AudioWav } from '../../streams/taps/audio-wav.js';
 
 /** The engine's I/O state kept with a snapshot: block requests in flight, disks' writes, pending BHs. */
 export interface SavedIo {
@@ -14,10 +16,16 @@ export interface SavedIo {
 
 /**
  * The I/O of a replay: block requests redone from `drives` (none: no block I/O), BHs run from
- * the log, transmitted frames handed to `onNetTx` only (the network backend is detached).
+ * the log, transmitted frames handed to `onNetTx` only (the network backend is detached),
+ * played audio into `audioOut`.
  */
-export function replayIo(drives: readonly Drive[], onNetTx?: (netdev: number, frame: Uint8Array) => void): FamilyIo {
-  return { blocks: drives.length === 0 ? null : new BlockIo(drives, false), deferrals: new Deferrals(false), net: new NetIo(null, onNetTx) };
+export function replayIo(drives: readonly Drive[], onNetTx?: (netdev: number, frame: Uint8Array) => void, audioOut?: AudioWav): FamilyIo {
+  return {
+    blocks: drives.length === 0 ? null : new BlockIo(drives, false),
+    deferrals: new Deferrals(false),
+    net: new NetIo(null, onNetTx),
+    ...(audioOut === undefined ? {} : { audio: new AudioIo(null, audioOut) }),
+  };
 }
 
 /** The I/O state a snapshot keeps. */

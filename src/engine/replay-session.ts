@@ -5,6 +5,7 @@ import type { ElfImage } from '../machine/elf-image.js';
 import { replayMachineConfig } from './replay-config.js';
 import type { Drive } from './block-io.js';
 import { replayIo } from './replay-io.js';
+import type { AudioWav } from '../../streams/taps/audio-wav.js';
 import { ReplayMode } from './replay-mode.js';
 import { Session, type SessionResult } from './session.js';
 import { restoreSnapshotRecord, snapshotRecordOf } from './snapshot-file.js';
@@ -26,6 +27,8 @@ export interface ReplaySessionOptions {
   onNetTx?: (netdev: number, frame: Uint8Array, icount: number) => void;
   /** The recorded drives, opened again (read-only bases, in-memory overlays), by drive index. */
   drives?: readonly Drive[];
+  /** `--audio-out`: where the replayed sound output goes. */
+  audioOut?: AudioWav;
   /** Start from this snapshot file's contents (`--from-snapshot`) instead of icount 0; `name` labels errors. */
   from?: { bytes: Uint8Array; name: string };
 }
@@ -47,7 +50,7 @@ export function replaySession(options: ReplaySessionOptions): ReplaySession {
   const end =
     reader.footer !== null ? { icount: reader.footer.endIcount, complete: true } : { icount: reader.truncatedAt?.icount ?? 0, complete: false };
   const drives = options.drives ?? [];
-  const io = replayIo(drives, (netdev, frame) => options.onNetTx?.(netdev, frame, session.machine.icount));
+  const io = replayIo(drives, (netdev, frame) => options.onNetTx?.(netdev, frame, session.machine.icount), options.audioOut);
   const mode = new ReplayMode((seq) => reader.eventChunksFromSeq(seq), events, end, io);
   const session = new Session(options.image, mode, {
     config: replayMachineConfig(reader.header, reader.name),

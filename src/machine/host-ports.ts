@@ -29,4 +29,9 @@ export interface HostPorts {
    * nothing is recorded: live it goes to the host network, in replay nowhere (taps still see it).
    */
   netTx(netdev: number, frame: Uint8Array): void;
+  /**
+   * Output stream 0 or input stream 1 of virtio-sound started (`running`) or stopped at `rate`
+   * Hz with `channels` channels: live, the host paces AUDIO_OUT and AUDIO_IN events by it.
+   */
+  audioStream(stream: number, rate: number, channels: number, running: boolean): void;
 }

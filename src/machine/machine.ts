@@ -26,6 +26,8 @@ import { VirtioRng } from './devices/virtio/virtio-rng.js';
 import { VirtioBlk } from './devices/virtio/virtio-blk.js';
 import type { VirtioDevice } from './devices/virtio/virtio-device.js';
 import { macBytes, VirtioNet } from './devices/virtio/virtio-net.js';
+import { INPUT_DEVICES, VirtioInput, type InputDeviceKind } from './devices/virtio/virtio-input.js';
+import { VirtioSound, type Played } from './devices/virtio/virtio-sound.js';
 
 /** A virtio device on the board's virtio-mmio slots. */
 export type VirtioSpec =
@@ -33,7 +35,11 @@ export type VirtioSpec =
   /** Drive `drive` (its index among the blk devices) of `sectors` 512-byte sectors. */
   | { kind: 'virtio-blk'; drive: number; sectors: number; readOnly: boolean }
   /** Network device `netdev` with MAC address `mac` ("52:54:00:12:34:56"). */
-  | { kind: 'virtio-net'; netdev: number; mac: string };
+  | { kind: 'virtio-net'; netdev: number; mac: string }
+  /** A keyboard, mouse or tablet (at most one of each). */
+  | { kind: 'virtio-input'; device: InputDeviceKind }
+  /** One output and one input PCM stream. */
+  | { kind: 'virtio-sound' };
 
 /** What a machine is built from; everything the log header must pin to replay it. */
 export interface MachineConfig {
@@ -92,6 +98,10 @@ export class Machine {
   private readonly drives: VirtioBlk[] = [];
   /** The virtio-net devices by netdev index. */
   private readonly netdevs: VirtioNet[] = [];
+  /** The virtio-input devices by their INPUT_DEVICES index. */
+  private readonly inputs: VirtioInput[] = [];
+  /** The virtio-sound device, if any. */
+  private sound: VirtioSound | null = null;
   /** Why the machine stopped for good, or null while it runs. */
   halted: HaltReason | null = null;
   /** Address of the write watchpoint the last instruction stored into, or null; the debugger clears it. */
@@ -134,6 +144,8 @@ export class Machine {
       const device = spec === undefined ? null : virtioDevice(spec, ports);
       if (spec?.kind === 'virtio-blk') this.drives[spec.drive] = device as VirtioBlk;
       if (spec?.kind === 'virtio-net') this.netdevs[spec.netdev] = device as VirtioNet;
+      if (spec?.kind === 'virtio-input') this.inputs[INPUT_DEVICES.indexOf(spec.device)] = device as VirtioInput;
+      if (spec?.kind === 'virtio-sound') this.sound = device as VirtioSound;
       // A deferral ends the slice, so the BH runs at the checkpoint right after it.
       const defer = (tag: number): number => {
         const id = ports.defer(slot, tag);
@@ -353,6 +365,24 @@ export class Machine {
     return this.uart.deliver(bytes);
   }
 
+  /**
+   * Offers evdev events (type, code, value triples) to input device `device` (an INPUT event
+   * being applied); returns how many events its eventq took (the rest stays queued).
+   */
+  deliverInput(device: number, events: readonly number[]): number {
+    return this.inputs[device]?.deliver(events) ?? 0;
+  }
+
+  /** The host consumed `frames` frames of the output stream (an AUDIO_OUT being applied): what the sound device played. */
+  playAudio(frames: number): Played | null {
+    return this.sound?.play(frames) ?? null;
+  }
+
+  /** Captured samples for the input stream (an AUDIO_IN being applied); returns how many bytes the rx buffers took. */
+  captureAudio(samples: Uint8Array): number {
+    return this.sound?.capture(samples) ?? 0;
+  }
+
   /** Brings every timed device (CLINT, RTC alarm) up to date with the current icount. */
   private updateDevices(): void {
     for (const device of this.timedDevices) device.update();
@@ -431,6 +461,10 @@ function virtioDevice(spec: VirtioSpec, ports: HostPorts): VirtioDevice {
       return new VirtioBlk({ start: (request) => ports.blockIo(spec.drive, request) }, { sectors: spec.sectors, readOnly: spec.readOnly });
     case 'virtio-net':
       return new VirtioNet({ transmit: (frame) => ports.netTx(spec.netdev, frame) }, macBytes(spec.mac));
+    case 'virtio-input':
+      return new VirtioInput(spec.device);
+    case 'virtio-sound':
+      return new VirtioSound({ stream: (stream, rate, channels, running) => ports.audioStream(stream, rate, channels, running) });
   }
 }
 

@@ -42,7 +42,7 @@ describe('execution taps (insn-trace, mmio, coverage)', () => {
   });
 
   it('the machine is observed only while a stream has a subscriber', () => {
-    const machine = new Machine({ ramBytes: 1 << 20, icountShift: 3 }, { clock: () => 0, random: (n) => new Uint8Array(n), blockIo: () => {}, defer: () => 0, netTx: () => {} });
+    const machine = new Machine({ ramBytes: 1 << 20, icountShift: 3 }, { clock: () => 0, random: (n) => new Uint8Array(n), blockIo: () => {}, defer: () => 0, netTx: () => {}, audioStream: () => {} });
     const exec = new ExecStreams();
     exec.attach(machine);
     expect(machine.bus.mmioObserver).toBeNull();

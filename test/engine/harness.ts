@@ -22,6 +22,8 @@ import type { DriveOption } from '../../src/cli/drive-options.js';
 import { openLiveDrives, openReplayDrives } from '../../src/cli/open-drives.js';
 import { netRxFamily } from '../../src/engine/families/net-rx.js';
 import { serialFamily } from '../../src/engine/families/serial.js';
+import { scriptInput } from '../../src/cli/host-serial.js';
+import type { InputAction } from '../../streams/sources/input-actions.js';
 import { InputQueue } from '../../src/engine/input-queue.js';
 import { headerDevices } from '../../src/engine/families/registry.js';
 import { replayMachineConfig } from '../../src/engine/replay-config.js';
@@ -55,10 +57,12 @@ export function tempDir(prefix: string): { dir: string; path: (name: string) => 
 /** Bytes of a string (latin1: one byte per char, so any byte value can be written). */
 export const bytesOf = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text, 'latin1'));
 
-/** One step of scripted serial input: wait `delayMs` after the previous step, then deliver `bytes`. */
+/** One step of scripted input: wait `delayMs` after the previous step, then deliver `bytes` (and `input` actions). */
 export interface InputStep {
   delayMs: number;
   bytes: Uint8Array;
+  /** Keyboard or mouse actions delivered after the bytes. */
+  input?: InputAction[];
 }
 
 /** Serial input of a recording: none (closed at once), everything at once, or a timed script. */
@@ -143,7 +147,9 @@ export async function recordGuest(options: RecordOptions): Promise<Recording> {
     // As `--net` feeds it: each frame a NET_RX input of netdev 0, at its time.
     const lines: ScriptLine[] = options.netFrames.map((f, i) => ({ line: i + 1, afterMs: f.delayMs, serial: f.frame }));
     script = inputScript$(lines).subscribe({
-      next: ({ serial }) => queue.push(netRxFamily.capture({ netdev: 0, frame: serial })),
+      next: (scripted) => {
+        if ('serial' in scripted) queue.push(netRxFamily.capture({ netdev: 0, frame: scripted.serial }));
+      },
       complete: () => queue.close(),
     });
   } else if (input.kind === 'none') queue.close();
@@ -152,9 +158,9 @@ export async function recordGuest(options: RecordOptions): Promise<Recording> {
     queue.close();
   } else {
     // The same player as `--input-script`: cumulative delays on the async scheduler.
-    const lines: ScriptLine[] = input.steps.map((s, i) => ({ line: i + 1, afterMs: s.delayMs, serial: s.bytes }));
+    const lines: ScriptLine[] = input.steps.map((s, i) => ({ line: i + 1, afterMs: s.delayMs, serial: s.bytes, ...(s.input === undefined ? {} : { input: s.input }) }));
     script = inputScript$(lines).subscribe({
-      next: ({ serial }) => queue.push(serialFamily.capture(serial)),
+      next: (scripted) => queue.push(scriptInput(scripted)),
       complete: () => queue.close(),
     });
   }

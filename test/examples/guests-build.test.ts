@@ -6,12 +6,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXAMPLES_DIR, GUESTS, findTool, skipWithoutTool } from './run-guest.js';
+import { EXAMPLES_DIR, GUESTS, VIRTIO_GUESTS, findTool, skipWithoutTool } from './run-guest.js';
 
 const GCC = 'riscv64-unknown-elf-gcc';
 const skip = skipWithoutTool('guests-build', GCC);
 /** Every guest the Makefile builds: the plain ones and those with the virtio driver. */
-const BUILT = [...GUESTS, 'disk-test', 'rng', 'net-echo'];
+const BUILT = [...GUESTS, ...VIRTIO_GUESTS, 'net-echo'];
 
 describe.skipIf(skip)('guest ELFs are reproducible from their sources', () => {
   const out = mkdtempSync(join(tmpdir(), 'rrvm-guests-'));

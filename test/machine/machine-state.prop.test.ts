@@ -31,7 +31,7 @@ function image(guest: ExampleGuest): ElfImage {
 
 /** A bare machine (no session) with `guest` loaded and a fixed host clock. */
 function bareMachine(guest: ExampleGuest): Machine {
-  const ports = { clock: () => HOST_NS, random: (n: number) => new Uint8Array(n), blockIo: () => {}, defer: () => 0, netTx: () => {} };
+  const ports = { clock: () => HOST_NS, random: (n: number) => new Uint8Array(n), blockIo: () => {}, defer: () => 0, netTx: () => {}, audioStream: () => {} };
   const m = new Machine({ ramBytes: DEFAULT_RAM_BYTES, icountShift: 3 }, ports);
   m.load(image(guest));
   return m;

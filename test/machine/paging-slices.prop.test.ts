@@ -12,7 +12,7 @@ import { guestElf } from '../engine/harness.js';
 
 /** Runs the paging guest to its halt in slices of `slice` instructions; returns console and digests. */
 function runInSlices(slice: number): string {
-  const m = new Machine({ ramBytes: DEFAULT_RAM_BYTES, icountShift: 3 }, { clock: () => 0, random: (n) => new Uint8Array(n), blockIo: () => {}, defer: () => 0, netTx: () => {} });
+  const m = new Machine({ ramBytes: DEFAULT_RAM_BYTES, icountShift: 3 }, { clock: () => 0, random: (n) => new Uint8Array(n), blockIo: () => {}, defer: () => 0, netTx: () => {}, audioStream: () => {} });
   m.load(parseElf(readFileSync(guestElf('paging')), MemoryMap.RAM, DEFAULT_RAM_BYTES));
   let console = '';
   while (m.halted === null && m.icount < 1_000_000) {

@@ -16,7 +16,7 @@ describe('random code', () => {
   it('never throws: every outcome is a trap, a halt or plain execution', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 64, maxLength: 1024 }), fc.nat({ max: 0xffff_ffff }), (code, seed) => {
-        const m = new Machine({ ramBytes: 1 << 16, icountShift: 3 }, { clock: () => 1_700_000_000_000_000_000, random: (n) => new Uint8Array(n), blockIo: () => {}, defer: () => 0, netTx: () => {} });
+        const m = new Machine({ ramBytes: 1 << 16, icountShift: 3 }, { clock: () => 1_700_000_000_000_000_000, random: (n) => new Uint8Array(n), blockIo: () => {}, defer: () => 0, netTx: () => {}, audioStream: () => {} });
         m.load({ entry: BASE, segments: [{ address: BASE, data: code }, { address: HANDLER, data: skipHandler }] });
         m.cpu.mtvec = HANDLER;
         // Registers point into RAM often, so loads and stores hit memory and MMIO alike.

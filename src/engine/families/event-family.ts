@@ -5,6 +5,7 @@ import type { Machine } from '../../machine/machine.js';
 import type { BlockIo } from '../block-io.js';
 import type { Deferrals } from '../deferrals.js';
 import type { NetIo } from '../net-io.js';
+import type { AudioIo } from '../audio-io.js';
 
 /** The event of kind K. */
 export type EventOf<K extends EventKind> = Extract<RrEvent, { kind: K }>;
@@ -19,6 +20,8 @@ export interface FamilyIo {
   readonly deferrals: Deferrals;
   /** Frames the machine transmits (to the host network live, to taps only in replay). */
   readonly net: NetIo;
+  /** Host audio (absent: no sound device, or nothing to do with its streams). */
+  readonly audio?: AudioIo;
 }
 
 /** One host input waiting for the guest, tagged with the family that applies it. */

@@ -3,9 +3,13 @@ import { RrvmError } from '../../core/rrvm-error.js';
 import type { LogDevice } from '../../../codecs/index.js';
 import type { MachineConfig, VirtioSpec } from '../../machine/machine.js';
 import { MAC_PATTERN } from '../../machine/devices/virtio/virtio-net.js';
+import { INPUT_DEVICES } from '../../machine/devices/virtio/virtio-input.js';
 import { bhFamily } from './bh.js';
 import { blockDoneFamily } from './block-done.js';
 import { clockFamily } from './clock.js';
+import { inputFamily } from './input.js';
+import { audioInFamily } from './audio-in.js';
+import { audioOutFamily } from './audio-out.js';
 import type { AnyFamily, AnyPullFamily, PushFamily } from './event-family.js';
 import { netRxFamily } from './net-rx.js';
 import { randomFamily } from './random.js';
@@ -16,7 +20,7 @@ import { warpFamily } from './warp.js';
  * Every event family (DESIGN §4), in the order their inputs are applied at a checkpoint. The
  * live and replay modes, the header and `rrvm dump` iterate this list; none names a family.
  */
-export const FAMILIES: readonly AnyFamily[] = [serialFamily, blockDoneFamily, bhFamily, clockFamily, randomFamily, warpFamily, netRxFamily];
+export const FAMILIES: readonly AnyFamily[] = [serialFamily, inputFamily, audioOutFamily, audioInFamily, blockDoneFamily, bhFamily, clockFamily, randomFamily, warpFamily, netRxFamily];
 
 /** The family that records idle time (the engine's own push source). */
 export const IDLE_FAMILY = warpFamily;
@@ -42,6 +46,9 @@ function virtioSpecOf(device: LogDevice): VirtioSpec | null {
   if (device.kind === 'virtio-net' && fields === 'kind,mac,netdev' && netdev === 0 && typeof mac === 'string' && MAC_PATTERN.test(mac)) {
     return { kind: 'virtio-net', netdev, mac };
   }
+  if (device.kind === 'virtio-sound' && fields === 'kind') return { kind: 'virtio-sound' };
+  const input = INPUT_DEVICES.find((d) => d === device.device);
+  if (device.kind === 'virtio-input' && fields === 'device,kind' && input !== undefined) return { kind: 'virtio-input', device: input };
   const { drive, sectors, readOnly } = device;
   if (
     device.kind === 'virtio-blk' &&

@@ -17,7 +17,7 @@ export const HOT_RUNS = BLOCK_HEAT_THRESHOLD + 12;
 
 /** A machine with 1 MiB of RAM, shift 3, and a fixed host clock. */
 export function makeMachine(): Machine {
-  return new Machine({ ramBytes: 1 << 20, icountShift: 3 }, { clock: () => 1_700_000_000_000_000_000, random: (n) => new Uint8Array(n), blockIo: () => {}, defer: () => 0, netTx: () => {} });
+  return new Machine({ ramBytes: 1 << 20, icountShift: 3 }, { clock: () => 1_700_000_000_000_000_000, random: (n) => new Uint8Array(n), blockIo: () => {}, defer: () => 0, netTx: () => {}, audioStream: () => {} });
 }
 
 /**

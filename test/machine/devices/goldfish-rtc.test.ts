@@ -31,6 +31,9 @@ function setup(shift = 3) {
       netTx: () => {
         throw new Error('the RTC never transmits');
       },
+      audioStream: () => {
+        throw new Error('the RTC plays no audio');
+      },
     },
     clock,
     { setIrq: (source, level) => irqs.push([source, level]) },

@@ -14,7 +14,7 @@ const MAX_ICOUNT = 20_000_000;
 
 /** Runs one test ELF to its HTIF exit; returns the halt and what it printed. */
 function runTest(path: string): { halted: unknown; console: string; icount: number } {
-  const m = new Machine({ ramBytes: RAM_BYTES, icountShift: 3 }, { clock: () => 0, random: (n) => new Uint8Array(n), blockIo: () => {}, defer: () => 0, netTx: () => {} });
+  const m = new Machine({ ramBytes: RAM_BYTES, icountShift: 3 }, { clock: () => 0, random: (n) => new Uint8Array(n), blockIo: () => {}, defer: () => 0, netTx: () => {}, audioStream: () => {} });
   m.load(parseElf(new Uint8Array(readFileSync(path)), 0x8000_0000, RAM_BYTES));
   m.run(MAX_ICOUNT);
   return { halted: m.halted, console: new TextDecoder().decode(m.takeConsoleOutput()), icount: m.icount };
