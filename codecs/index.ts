@@ -15,6 +15,8 @@ export { decodeLogHeader, encodeLogHeader } from './log-header.js';
 export type { LogCompression, LogDevice, LogDisk, LogHeader } from './log-header.js';
 export { LOG_FORMAT_VERSION, MAX_CHUNK_BYTES } from './log-layout.js';
 export { LogReader } from './log-reader.js';
+export { fileLogSource, memoryLogSource } from './log-source.js';
+export type { LogSource } from './log-source.js';
 export type { LogChunk, LogTruncation } from './log-reader.js';
 export { LogWriter } from './log-writer.js';
 export { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT_VERSION } from './snapshot-codec.js';

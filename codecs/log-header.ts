@@ -1,6 +1,8 @@
 import { RrvmError } from '../src/core/rrvm-error.js';
 import { crc32 } from './crc32.js';
 import { HEADER_PREFIX_BYTES, hex32, LOG_FORMAT_VERSION, LOG_MAGIC, MAX_MAP_BYTES } from './log-layout.js';
+import { readBytes } from './log-source.js';
+import type { LogSource } from './log-source.js';
 import { packValue, unpackValue } from './msgpack.js';
 
 /** How chunk payloads are stored. */
@@ -69,16 +71,19 @@ export function encodeLogHeader(header: LogHeader): Uint8Array {
 }
 
 /**
- * Parses the header at the start of `file` (`name` labels errors). Returns it and the offset
- * of the first byte after it. Throws RrvmError `log.magic`, `log.version` or `log.header`.
+ * Parses the header at the start of `source` (`name` labels errors), reading no more than the
+ * header. Returns it and the offset of the first byte after it. Throws RrvmError `log.magic`,
+ * `log.version` or `log.header`.
  */
-export function decodeLogHeader(file: Uint8Array, name: string): { header: LogHeader; end: number } {
-  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  if (file.length < LOG_MAGIC.length || LOG_MAGIC.some((b, i) => file[i] !== b)) {
-    const found = Array.from(file.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+export function decodeLogHeader(source: LogSource, name: string): { header: LogHeader; end: number } {
+  const size = source.size;
+  const prefix = readBytes(source, 0, Math.min(size, HEADER_PREFIX_BYTES));
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
+  if (size < LOG_MAGIC.length || LOG_MAGIC.some((b, i) => prefix[i] !== b)) {
+    const found = Array.from(prefix.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
     throw new RrvmError('log.magic', `${name}: not an rrvm log (offset 0: expected magic "RRVM", found [${found}])`);
   }
-  if (file.length < 6) throw headerError(name, `header truncated at offset 4 (file is ${file.length} bytes)`);
+  if (size < 6) throw headerError(name, `header truncated at offset 4 (file is ${size} bytes)`);
   const version = view.getUint16(4, true);
   if (version !== LOG_FORMAT_VERSION) {
     throw new RrvmError(
@@ -86,15 +91,14 @@ export function decodeLogHeader(file: Uint8Array, name: string): { header: LogHe
       `${name}: unsupported log format version ${version} (offset 4), this rrvm reads version ${LOG_FORMAT_VERSION}`,
     );
   }
-  if (file.length < HEADER_PREFIX_BYTES) {
-    throw headerError(name, `header truncated at offset 6 (file is ${file.length} bytes)`);
-  }
+  if (size < HEADER_PREFIX_BYTES) throw headerError(name, `header truncated at offset 6 (file is ${size} bytes)`);
   const mapBytes = view.getUint32(6, true);
   const end = HEADER_PREFIX_BYTES + mapBytes + 4;
-  if (mapBytes > MAX_MAP_BYTES || end > file.length) {
-    throw headerError(name, `header length ${mapBytes} at offset 6 runs past the end of the file (${file.length} bytes)`);
+  if (mapBytes > MAX_MAP_BYTES || end > size) {
+    throw headerError(name, `header length ${mapBytes} at offset 6 runs past the end of the file (${size} bytes)`);
   }
-  const stored = view.getUint32(end - 4, true);
+  const file = readBytes(source, 0, end);
+  const stored = new DataView(file.buffer, file.byteOffset, file.byteLength).getUint32(end - 4, true);
   const actual = crc32(file.subarray(0, end - 4));
   if (stored !== actual) {
     throw headerError(name, `header CRC-32 mismatch at offset ${end - 4} (stored ${hex32(stored)}, computed ${hex32(actual)})`);

@@ -68,6 +68,8 @@ export function liveSession(options: LiveSessionOptions): LiveSession {
     },
     { blocks, deferrals },
   );
+  // A log that can no longer be written ends the recording (the sink has ended the log already).
+  footer?.catch(() => mode.requestShutdown('the log cannot be written'));
   const session = new Session(options.image, mode, {
     config: options.config,
     maxInsns: options.maxInsns,

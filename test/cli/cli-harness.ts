@@ -2,6 +2,7 @@
 // a child that overruns is killed with SIGKILL and the result says so, so no test hangs.
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { REPO_ROOT } from '../engine/harness.js';
 
 export { REPO_ROOT };
@@ -75,4 +76,16 @@ export async function rrvmSlowReader(args: readonly string[], pauseMs: number, t
   clearTimeout(resume);
   clearTimeout(killer);
   return { code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') };
+}
+
+/** No JavaScript stack trace reaches the user. */
+export const NO_STACK = /^\s{4}at /m;
+
+/** stderr is exactly one line, `rrvm: …`, matching `pattern`. */
+export function expectOneLineError(stderr: string, pattern: RegExp): void {
+  expect(stderr).not.toMatch(NO_STACK);
+  const lines = stderr.trimEnd().split('\n');
+  expect(lines, stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^rrvm: /);
+  expect(lines[0]).toMatch(pattern);
 }

@@ -3,26 +3,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogReader } from '../../codecs/index.js';
 import { guestElf, tempDir } from '../engine/harness.js';
-import { describeCli, rrvm, rrvmBackground, rrvmSlowReader, RRVM_CLI } from './cli-harness.js';
+import { describeCli, expectOneLineError, NO_STACK, rrvm, rrvmBackground, rrvmSlowReader, RRVM_CLI } from './cli-harness.js';
 
 const temp = tempDir('cli');
 afterAll(temp.remove);
 
-/** No JavaScript stack trace reaches the user. */
-const NO_STACK = /^\s{4}at /m;
 
 beforeAll(() => {
   if (!existsSync(RRVM_CLI)) throw new Error(`${RRVM_CLI} is missing: build first (npx tsc -p tsconfig.json)`);
 });
-
-/** stderr is exactly one line, `rrvm: …`, matching `pattern`. */
-function expectOneLineError(stderr: string, pattern: RegExp): void {
-  expect(stderr).not.toMatch(NO_STACK);
-  const lines = stderr.trimEnd().split('\n');
-  expect(lines, stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^rrvm: /);
-  expect(lines[0]).toMatch(pattern);
-}
 
 describe('rrvm --help', () => {
   it('lists every command and exits 0', () => {
@@ -225,7 +214,7 @@ describe('logs cut short', () => {
     expect(reader.chunks.length).toBeGreaterThanOrEqual(2);
     const last = reader.chunks.at(-1)!;
     const cut = temp.path('echo-cut.rrlog');
-    writeFileSync(cut, readFileSync(log).subarray(0, last.offset + Math.ceil(last.payload.length / 2)));
+    writeFileSync(cut, readFileSync(log).subarray(0, last.offset + Math.ceil(last.length / 2)));
     const expectedIcount = LogReader.open(cut).truncatedAt!.icount;
     expect(expectedIcount).toBeGreaterThan(0);
 
@@ -247,7 +236,7 @@ describe('logs cut short', () => {
     expect(rec.code, describeCli(rec)).toBe(0);
     const last = LogReader.open(log).chunks.at(-1)!;
     const cut = temp.path('rtc-loop-cut.rrlog');
-    writeFileSync(cut, readFileSync(log).subarray(0, last.offset + Math.ceil(last.payload.length / 2)));
+    writeFileSync(cut, readFileSync(log).subarray(0, last.offset + Math.ceil(last.length / 2)));
     const reader = LogReader.open(cut);
     expect([...reader.events()].at(-1)!.kind).toBe('CLOCK');
     const r = rrvm(['replay', cut], { timeoutMs: 10_000 });
