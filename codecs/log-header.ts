@@ -1,6 +1,6 @@
 import { RrvmError } from '../src/core/rrvm-error.js';
 import { crc32 } from './crc32.js';
-import { HEADER_PREFIX_BYTES, hex32, LOG_FORMAT_VERSION, LOG_MAGIC, MAX_MAP_BYTES } from './log-layout.js';
+import { HEADER_PREFIX_BYTES, hex32, LOG_FORMAT_VERSION, LOG_MAGIC, MAX_MAP_BYTES, OLDEST_LOG_FORMAT_VERSION } from './log-layout.js';
 import { readBytes } from './log-source.js';
 import type { LogSource } from './log-source.js';
 import { packValue, unpackValue } from './msgpack.js';
@@ -30,6 +30,13 @@ export interface LogDevice {
   [option: string]: string | number | boolean;
 }
 
+/** A file embedded in a packed log (the guest ELF, a disk's base image), stored after the header. */
+export interface LogEmbedded {
+  /** SHA-256 of the bytes, lowercase hex: the ELF or disk it stands for has the same hash in the header. */
+  sha256: string;
+  bytes: number;
+}
+
 /** Everything replay needs to rebuild the recorded machine, plus provenance. */
 export interface LogHeader {
   /** rrvm package version that wrote the log. */
@@ -50,6 +57,8 @@ export interface LogHeader {
   devices: LogDevice[];
   /** The `--chaos-io` seed the recording ran with, if any. */
   chaosSeed?: number;
+  /** Files embedded by `rrvm pack`, stored in this order right after the header (format 3). */
+  embedded?: LogEmbedded[];
 }
 
 /**
@@ -85,10 +94,10 @@ export function decodeLogHeader(source: LogSource, name: string): { header: LogH
   }
   if (size < 6) throw headerError(name, `header truncated at offset 4 (file is ${size} bytes)`);
   const version = view.getUint16(4, true);
-  if (version !== LOG_FORMAT_VERSION) {
+  if (version < OLDEST_LOG_FORMAT_VERSION || version > LOG_FORMAT_VERSION) {
     throw new RrvmError(
       'log.version',
-      `${name}: unsupported log format version ${version} (offset 4), this rrvm reads version ${LOG_FORMAT_VERSION}`,
+      `${name}: unsupported log format version ${version} (offset 4), this rrvm reads version ${LOG_FORMAT_VERSION} (and ${OLDEST_LOG_FORMAT_VERSION})`,
     );
   }
   if (size < HEADER_PREFIX_BYTES) throw headerError(name, `header truncated at offset 6 (file is ${size} bytes)`);
@@ -106,6 +115,8 @@ export function decodeLogHeader(source: LogSource, name: string): { header: LogH
   const map = unpackValue(file.subarray(HEADER_PREFIX_BYTES, end - 4), 'log.header', `${name}: header at offset 10`);
   const header = checkLogHeader(map);
   if (typeof header === 'string') throw headerError(name, `header at offset 10: ${header}`);
+  // Version 2 had no embedded files: its chunks start right after the header whatever it says.
+  if (version < 3) delete header.embedded;
   return { header, end };
 }
 
@@ -114,8 +125,16 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** A copy of `value` holding only the LogHeader fields, or a message saying what is wrong. */
 function checkLogHeader(value: unknown): LogHeader | string {
   if (!isObject(value)) return 'not a map';
-  const { rrvmVersion, createdAt, compression, checkpointEvery, ramBytes, icountShift, elfSha256, elfPath, disks, devices, chaosSeed } =
+  const { rrvmVersion, createdAt, compression, checkpointEvery, ramBytes, icountShift, elfSha256, elfPath, disks, devices, chaosSeed, embedded } =
     value;
+  const embeddedCopies: LogEmbedded[] = [];
+  if (embedded !== undefined) {
+    if (!Array.isArray(embedded)) return 'embedded is not an array';
+    for (const entry of embedded as unknown[]) {
+      if (!isObject(entry) || typeof entry.sha256 !== 'string' || !SHA256_HEX.test(entry.sha256) || !isCount(entry.bytes)) return 'bad embedded entry';
+      embeddedCopies.push({ sha256: entry.sha256, bytes: entry.bytes });
+    }
+  }
   if (chaosSeed !== undefined && !isCount(chaosSeed)) return 'chaosSeed is not a count';
   if (typeof rrvmVersion !== 'string') return 'rrvmVersion is not a string';
   if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt))) return 'createdAt is not an ISO date';
@@ -169,6 +188,7 @@ function checkLogHeader(value: unknown): LogHeader | string {
     disks: diskCopies,
     devices: deviceCopies,
     ...(chaosSeed === undefined ? {} : { chaosSeed }),
+    ...(embedded === undefined ? {} : { embedded: embeddedCopies }),
   };
 }
 

@@ -56,17 +56,35 @@ export class LogReader {
   readonly chunks: readonly LogChunk[];
   /** Size of the log file in bytes. */
   readonly fileBytes: number;
+  /** Files embedded by `rrvm pack`, by SHA-256: where their bytes are in the log. */
+  readonly embedded: ReadonlyMap<string, { offset: number; bytes: number }>;
+  /** File offset of the first chunk (after the header and the embedded files). */
+  readonly chunksOffset: number;
+  /** File offset where the complete chunks end (the footer, or where a cut log's damage starts). */
+  readonly chunksEnd: number;
   /** The frame of the chunk being read (valid until the next chunk is read). */
   private scratch = new Uint8Array(64 * 1024);
 
   private constructor(
     /** Label used in error messages (the path). */
     readonly name: string,
-    private readonly source: LogSource,
+    /** The bytes of the log. */
+    readonly source: LogSource,
   ) {
     this.fileBytes = source.size;
-    const { header, end: firstChunk } = decodeLogHeader(source, name);
+    const { header, end: headerEnd } = decodeLogHeader(source, name);
     this.header = header;
+    const embedded = new Map<string, { offset: number; bytes: number }>();
+    let firstChunk = headerEnd;
+    for (const file of header.embedded ?? []) {
+      if (file.bytes > source.size - firstChunk) {
+        throw new RrvmError('log.header', `${name}: embedded file ${file.sha256.slice(0, 16)}… at offset ${firstChunk} runs past the end of the file`);
+      }
+      embedded.set(file.sha256, { offset: firstChunk, bytes: file.bytes });
+      firstChunk += file.bytes;
+    }
+    this.embedded = embedded;
+    this.chunksOffset = firstChunk;
     // With a trailer the file claims to be complete: anything short of it is corruption, not a cut.
     const footerOffset = readTrailer(source, firstChunk, name);
     if (footerOffset !== null) {
@@ -74,11 +92,13 @@ export class LogReader {
       this.footer = parsed.footer;
       this.chunks = this.indexedChunks(firstChunk, footerOffset);
       this.truncatedAt = null;
+      this.chunksEnd = footerOffset;
     } else {
       const scan = this.scanChunks(firstChunk);
       this.footer = null;
       this.chunks = scan.chunks;
       this.truncatedAt = scan.cut;
+      this.chunksEnd = scan.cut.offset;
     }
   }
 
@@ -100,6 +120,17 @@ export class LogReader {
   /** Opens a log already in memory; `name` labels error messages. */
   static fromBytes(file: Uint8Array, name = '<log>'): LogReader {
     return new LogReader(name, memoryLogSource(file));
+  }
+
+  /** True when the log embeds its guest ELF (`rrvm pack`): it replays without the ELF file. */
+  get packed(): boolean {
+    return this.embedded.has(this.header.elfSha256);
+  }
+
+  /** The bytes of the embedded file with `sha256`, or null when the log does not embed it. */
+  readEmbedded(sha256: string): Uint8Array | null {
+    const file = this.embedded.get(sha256);
+    return file === undefined ? null : readBytes(this.source, file.offset, file.bytes);
   }
 
   /** Closes the file; iterating afterwards throws `log.open`. */

@@ -30,6 +30,7 @@ export function infoCommand(program: Command): void {
         file: logPath,
         fileBytes,
         complete: reader.footer !== null,
+        packed: reader.packed,
         ...(reader.truncatedAt === null ? {} : { truncatedAt: reader.truncatedAt }),
         header: reader.header,
         instructions: endIcount,
@@ -46,7 +47,7 @@ export function infoCommand(program: Command): void {
         `log:          ${logPath} (${fileBytes} bytes, ${reader.chunks.length} chunks${h.compression === 'deflate' ? ', deflated' : ''})`,
         `status:       ${reader.footer !== null ? 'complete' : `cut short: no END; complete chunks end at icount ${endIcount} (offset ${reader.truncatedAt?.offset ?? 0}, followed by ${reader.truncatedAt?.reason ?? ''})`}`,
         `recorded:     ${h.createdAt} by rrvm ${h.rrvmVersion}`,
-        `guest:        ${h.elfPath} (sha256 ${h.elfSha256})`,
+        `guest:        ${h.elfPath} (sha256 ${h.elfSha256})${reader.packed ? ', packed: the ELF is embedded in the log' : ''}`,
         `machine:      ${h.ramBytes / 1048576} MiB RAM, icount shift ${h.icountShift}, checkpoint every ${h.checkpointEvery} instructions`,
         `devices:      ${h.devices.map((d) => d.kind + (d.kind === 'virtio-blk' ? ` (drive ${String(d.drive)}${d.readOnly === true ? ', read-only' : ''})` : '')).join(', ')}`,
         ...h.disks.map(

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { dumpCommand } from './dump-command.js';
 import { gdbCommand } from './gdb-command.js';
 import { infoCommand } from './info-command.js';
+import { packCommand } from './pack-command.js';
 import { recordCommand } from './record-command.js';
 import { replayCommand } from './replay-command.js';
 import { verifyCommand } from './verify-command.js';
@@ -23,5 +24,6 @@ export function createProgram(): Command {
   infoCommand(program);
   dumpCommand(program);
   gdbCommand(program);
+  packCommand(program);
   return program;
 }
