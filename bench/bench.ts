@@ -1,7 +1,8 @@
 // `npm run bench`: run/record/replay MIPS of three guests (bench/mips-bench.ts), time travel
 // on a 2.2·10^9-instruction recording (bench/time-travel-bench.ts), then disk-test throughput
-// (bench/disk-bench.ts). Results go to bench/results.json. RRVM_BENCH_ONLY=mips, =time-travel
-// or =disk runs one part (the other parts' results already in bench/results.json are kept);
+// (bench/disk-bench.ts), then replay throughput and peak RSS against log size
+// (bench/log-size-bench.ts). Results go to bench/results.json. RRVM_BENCH_ONLY=mips,
+// =time-travel, =disk or =log-size runs one part (the other parts' results already in bench/results.json are kept);
 // RRVM_BENCH_RUNS sets the MIPS part's runs (the disk part runs at most 3 times).
 import { setFlagsFromString } from 'node:v8';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,11 +12,12 @@ import { root } from './bench-util.js';
 import { mipsBench, type ScenarioSummary } from './mips-bench.js';
 import { printTimeTravelTable, timeTravelBench } from './time-travel-bench.js';
 import { diskBench } from './disk-bench.js';
+import { logSizeBench } from './log-size-bench.js';
 
 // Same V8 setting as the CLI (PERF-NOTES: OSR makes a long dispatch loop bimodal).
 setFlagsFromString('--no-use-osr');
 
-const PARTS = ['mips', 'time-travel', 'disk'] as const;
+const PARTS = ['mips', 'time-travel', 'disk', 'log-size'] as const;
 const only = process.env.RRVM_BENCH_ONLY;
 if (only !== undefined && only !== '' && !(PARTS as readonly string[]).includes(only)) {
   throw new Error(`RRVM_BENCH_ONLY=${only}: expected one of ${PARTS.join(', ')}`);
@@ -41,6 +43,7 @@ try {
     printTimeTravelTable(timeTravel, runs('mips') ? scenarios?.['cpu-bench'] : undefined);
   }
   if (runs('disk')) results.disk = await diskBench(Math.min(RUNS, 3), workDir);
+  if (runs('log-size')) results.logSize = logSizeBench(workDir);
 } finally {
   rmSync(workDir, { recursive: true, force: true });
 }

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { diffCommand } from './diff-command.js';
 import { dumpCommand } from './dump-command.js';
 import { gdbCommand } from './gdb-command.js';
 import { infoCommand } from './info-command.js';
@@ -25,5 +26,6 @@ export function createProgram(): Command {
   dumpCommand(program);
   gdbCommand(program);
   packCommand(program);
+  diffCommand(program);
   return program;
 }
