@@ -113,7 +113,7 @@ function advance(state: EventCodecState, icount: Icount): void {
 
 /**
  * Decodes one stored event (the MessagePack-decoded array) relative to `state` and advances it,
- * assigning `seq`. Binary fields come back as Uint8Array views. Throws RrvmError `log.chunk`
+ * assigning `seq`. Binary fields come back as Uint8Array copies. Throws RrvmError `log.chunk`
  * (message without location: the caller adds it) for any shape it does not recognise.
  */
 export function decodeEvent(stored: unknown, state: EventCodecState): RrEvent {
@@ -155,8 +155,8 @@ export function decodeEvent(stored: unknown, state: EventCodecState): RrEvent {
     const [name, type] = fields[i]!;
     let value: unknown = stored[i + 2];
     if (!isField(value, type)) throw bad(`${kind} event: field ${name} is ${describe(value)}, expected ${type}`);
-    // msgpackr hands out Buffers; give plain Uint8Array views of the same bytes.
-    if (value instanceof Uint8Array) value = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    // msgpackr hands out Buffers viewing the chunk, whose buffer the reader reuses: give plain copies.
+    if (value instanceof Uint8Array) value = Uint8Array.from(value);
     event[name] = value;
   }
   advance(state, icount);

@@ -124,7 +124,8 @@ class Reader {
 
   private bin(n: number): Uint8Array {
     const at = this.need(n);
-    return this.bytes.subarray(at, at + n);
+    // A copy: the chunk's bytes are a buffer the reader reuses for the next chunk.
+    return this.bytes.slice(at, at + n);
   }
 
   private text(n: number): string {

@@ -3,6 +3,8 @@ import type { EventKind, Icount } from '../src/core/event.js';
 import { RrvmError } from '../src/core/rrvm-error.js';
 import { crc32 } from './crc32.js';
 import { FOOTER_MARKER, FOOTER_PREFIX_BYTES, hex32, MAX_MAP_BYTES, TRAILER_BYTES, TRAILER_MAGIC } from './log-layout.js';
+import { readBytes } from './log-source.js';
+import type { LogSource } from './log-source.js';
 import { packValue, unpackValue } from './msgpack.js';
 
 /** Where chunk number i starts, for seeking: its file offset and its first event's stamp. */
@@ -56,16 +58,17 @@ export function encodeLogFooter(footer: LogFooter, footerOffset: number): Uint8A
 }
 
 /**
- * The footer offset named by the trailer at the end of `file`, or null when the file does not
+ * The footer offset named by the trailer at the end of `source`, or null when the file does not
  * end with a trailer (a recorder that never reached close). Throws RrvmError `log.footer` when the
  * trailer magic is there but its offset cannot be a footer start.
  */
-export function readTrailer(file: Uint8Array, firstChunkOffset: number, name: string): number | null {
-  if (file.length < firstChunkOffset + FOOTER_PREFIX_BYTES + TRAILER_BYTES) return null;
-  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  const at = file.length - TRAILER_BYTES;
-  if (view.getUint32(at + 8, true) !== TRAILER_MAGIC) return null;
-  const offset = Number(view.getBigUint64(at, true));
+export function readTrailer(source: LogSource, firstChunkOffset: number, name: string): number | null {
+  if (source.size < firstChunkOffset + FOOTER_PREFIX_BYTES + TRAILER_BYTES) return null;
+  const at = source.size - TRAILER_BYTES;
+  const trailer = readBytes(source, at, TRAILER_BYTES);
+  const view = new DataView(trailer.buffer, trailer.byteOffset, trailer.byteLength);
+  if (view.getUint32(8, true) !== TRAILER_MAGIC) return null;
+  const offset = Number(view.getBigUint64(0, true));
   if (offset < firstChunkOffset || offset > at - FOOTER_PREFIX_BYTES) {
     throw new RrvmError('log.footer', `${name}: trailer at offset ${at} names footer offset ${offset}, outside the file`);
   }
@@ -76,32 +79,36 @@ export function readTrailer(file: Uint8Array, firstChunkOffset: number, name: st
 export type FooterParse = { footer: LogFooter } | { torn: true };
 
 /**
- * Parses the footer whose marker is at `offset`. Returns `torn` if the file ends before the
- * footer and trailer do (recorder killed while closing) and `complete` is false; otherwise any
- * defect is an RrvmError `log.footer` naming the offset.
+ * Parses the footer whose marker is at `offset`, reading only the footer. Returns `torn` if the
+ * file ends before the footer and trailer do (recorder killed while closing) and `complete` is
+ * false; otherwise any defect is an RrvmError `log.footer` naming the offset.
  */
-export function decodeLogFooter(file: Uint8Array, offset: number, complete: boolean, name: string): FooterParse {
-  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+export function decodeLogFooter(source: LogSource, offset: number, complete: boolean, name: string): FooterParse {
+  const size = source.size;
   const fail = (at: number, message: string): RrvmError => new RrvmError('log.footer', `${name}: footer at offset ${at}: ${message}`);
-  if (offset + FOOTER_PREFIX_BYTES > file.length) {
+  if (offset + FOOTER_PREFIX_BYTES > size) {
     if (complete) throw fail(offset, 'runs past the end of the file');
     return { torn: true };
   }
-  if (view.getUint32(offset, true) !== FOOTER_MARKER) throw fail(offset, 'marker RRFT missing');
-  const mapBytes = view.getUint32(offset + 4, true);
+  const prefix = readBytes(source, offset, FOOTER_PREFIX_BYTES);
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
+  if (view.getUint32(0, true) !== FOOTER_MARKER) throw fail(offset, 'marker RRFT missing');
+  const mapBytes = view.getUint32(4, true);
   const mapAt = offset + FOOTER_PREFIX_BYTES;
   const end = mapAt + mapBytes + TRAILER_BYTES;
-  if (mapBytes > MAX_MAP_BYTES || end > file.length) {
+  if (mapBytes > MAX_MAP_BYTES || end > size) {
     if (complete) throw fail(offset + 4, `length ${mapBytes} runs past the end of the file`);
     return { torn: true };
   }
-  if (end !== file.length) throw fail(end, `${file.length - end} bytes follow the trailer`);
-  if (view.getUint32(end - 4, true) !== TRAILER_MAGIC) throw fail(end - 4, 'trailer magic RRTR missing');
-  if (Number(view.getBigUint64(end - TRAILER_BYTES, true)) !== offset) {
+  if (end !== size) throw fail(end, `${size - end} bytes follow the trailer`);
+  const rest = readBytes(source, mapAt, mapBytes + TRAILER_BYTES);
+  const restView = new DataView(rest.buffer, rest.byteOffset, rest.byteLength);
+  if (restView.getUint32(mapBytes + 8, true) !== TRAILER_MAGIC) throw fail(end - 4, 'trailer magic RRTR missing');
+  if (Number(restView.getBigUint64(mapBytes, true)) !== offset) {
     throw fail(end - TRAILER_BYTES, 'trailer does not point back at the footer');
   }
-  const map = file.subarray(mapAt, mapAt + mapBytes);
-  const stored = view.getUint32(offset + 8, true);
+  const map = rest.subarray(0, mapBytes);
+  const stored = view.getUint32(8, true);
   const actual = crc32(map);
   if (stored !== actual) throw fail(offset + 8, `CRC-32 mismatch (stored ${hex32(stored)}, computed ${hex32(actual)})`);
   const value = unpackValue(map, 'log.footer', `${name}: footer at offset ${mapAt}`);

@@ -1,6 +1,8 @@
 import { RrvmError } from '../src/core/rrvm-error.js';
 import { crc32 } from './crc32.js';
-import { HEADER_PREFIX_BYTES, hex32, LOG_FORMAT_VERSION, LOG_MAGIC, MAX_MAP_BYTES } from './log-layout.js';
+import { HEADER_PREFIX_BYTES, hex32, LOG_FORMAT_VERSION, LOG_MAGIC, MAX_MAP_BYTES, OLDEST_LOG_FORMAT_VERSION } from './log-layout.js';
+import { readBytes } from './log-source.js';
+import type { LogSource } from './log-source.js';
 import { packValue, unpackValue } from './msgpack.js';
 
 /** How chunk payloads are stored. */
@@ -28,6 +30,13 @@ export interface LogDevice {
   [option: string]: string | number | boolean;
 }
 
+/** A file embedded in a packed log (the guest ELF, a disk's base image), stored after the header. */
+export interface LogEmbedded {
+  /** SHA-256 of the bytes, lowercase hex: the ELF or disk it stands for has the same hash in the header. */
+  sha256: string;
+  bytes: number;
+}
+
 /** Everything replay needs to rebuild the recorded machine, plus provenance. */
 export interface LogHeader {
   /** rrvm package version that wrote the log. */
@@ -48,6 +57,8 @@ export interface LogHeader {
   devices: LogDevice[];
   /** The `--chaos-io` seed the recording ran with, if any. */
   chaosSeed?: number;
+  /** Files embedded by `rrvm pack`, stored in this order right after the header (format 3). */
+  embedded?: LogEmbedded[];
 }
 
 /**
@@ -69,32 +80,34 @@ export function encodeLogHeader(header: LogHeader): Uint8Array {
 }
 
 /**
- * Parses the header at the start of `file` (`name` labels errors). Returns it and the offset
- * of the first byte after it. Throws RrvmError `log.magic`, `log.version` or `log.header`.
+ * Parses the header at the start of `source` (`name` labels errors), reading no more than the
+ * header. Returns it and the offset of the first byte after it. Throws RrvmError `log.magic`,
+ * `log.version` or `log.header`.
  */
-export function decodeLogHeader(file: Uint8Array, name: string): { header: LogHeader; end: number } {
-  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  if (file.length < LOG_MAGIC.length || LOG_MAGIC.some((b, i) => file[i] !== b)) {
-    const found = Array.from(file.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+export function decodeLogHeader(source: LogSource, name: string): { header: LogHeader; end: number } {
+  const size = source.size;
+  const prefix = readBytes(source, 0, Math.min(size, HEADER_PREFIX_BYTES));
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
+  if (size < LOG_MAGIC.length || LOG_MAGIC.some((b, i) => prefix[i] !== b)) {
+    const found = Array.from(prefix.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
     throw new RrvmError('log.magic', `${name}: not an rrvm log (offset 0: expected magic "RRVM", found [${found}])`);
   }
-  if (file.length < 6) throw headerError(name, `header truncated at offset 4 (file is ${file.length} bytes)`);
+  if (size < 6) throw headerError(name, `header truncated at offset 4 (file is ${size} bytes)`);
   const version = view.getUint16(4, true);
-  if (version !== LOG_FORMAT_VERSION) {
+  if (version < OLDEST_LOG_FORMAT_VERSION || version > LOG_FORMAT_VERSION) {
     throw new RrvmError(
       'log.version',
-      `${name}: unsupported log format version ${version} (offset 4), this rrvm reads version ${LOG_FORMAT_VERSION}`,
+      `${name}: unsupported log format version ${version} (offset 4), this rrvm reads version ${LOG_FORMAT_VERSION} (and ${OLDEST_LOG_FORMAT_VERSION})`,
     );
   }
-  if (file.length < HEADER_PREFIX_BYTES) {
-    throw headerError(name, `header truncated at offset 6 (file is ${file.length} bytes)`);
-  }
+  if (size < HEADER_PREFIX_BYTES) throw headerError(name, `header truncated at offset 6 (file is ${size} bytes)`);
   const mapBytes = view.getUint32(6, true);
   const end = HEADER_PREFIX_BYTES + mapBytes + 4;
-  if (mapBytes > MAX_MAP_BYTES || end > file.length) {
-    throw headerError(name, `header length ${mapBytes} at offset 6 runs past the end of the file (${file.length} bytes)`);
+  if (mapBytes > MAX_MAP_BYTES || end > size) {
+    throw headerError(name, `header length ${mapBytes} at offset 6 runs past the end of the file (${size} bytes)`);
   }
-  const stored = view.getUint32(end - 4, true);
+  const file = readBytes(source, 0, end);
+  const stored = new DataView(file.buffer, file.byteOffset, file.byteLength).getUint32(end - 4, true);
   const actual = crc32(file.subarray(0, end - 4));
   if (stored !== actual) {
     throw headerError(name, `header CRC-32 mismatch at offset ${end - 4} (stored ${hex32(stored)}, computed ${hex32(actual)})`);
@@ -102,6 +115,8 @@ export function decodeLogHeader(file: Uint8Array, name: string): { header: LogHe
   const map = unpackValue(file.subarray(HEADER_PREFIX_BYTES, end - 4), 'log.header', `${name}: header at offset 10`);
   const header = checkLogHeader(map);
   if (typeof header === 'string') throw headerError(name, `header at offset 10: ${header}`);
+  // Version 2 had no embedded files: its chunks start right after the header whatever it says.
+  if (version < 3) delete header.embedded;
   return { header, end };
 }
 
@@ -110,8 +125,16 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** A copy of `value` holding only the LogHeader fields, or a message saying what is wrong. */
 function checkLogHeader(value: unknown): LogHeader | string {
   if (!isObject(value)) return 'not a map';
-  const { rrvmVersion, createdAt, compression, checkpointEvery, ramBytes, icountShift, elfSha256, elfPath, disks, devices, chaosSeed } =
+  const { rrvmVersion, createdAt, compression, checkpointEvery, ramBytes, icountShift, elfSha256, elfPath, disks, devices, chaosSeed, embedded } =
     value;
+  const embeddedCopies: LogEmbedded[] = [];
+  if (embedded !== undefined) {
+    if (!Array.isArray(embedded)) return 'embedded is not an array';
+    for (const entry of embedded as unknown[]) {
+      if (!isObject(entry) || typeof entry.sha256 !== 'string' || !SHA256_HEX.test(entry.sha256) || !isCount(entry.bytes)) return 'bad embedded entry';
+      embeddedCopies.push({ sha256: entry.sha256, bytes: entry.bytes });
+    }
+  }
   if (chaosSeed !== undefined && !isCount(chaosSeed)) return 'chaosSeed is not a count';
   if (typeof rrvmVersion !== 'string') return 'rrvmVersion is not a string';
   if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt))) return 'createdAt is not an ISO date';
@@ -165,6 +188,7 @@ function checkLogHeader(value: unknown): LogHeader | string {
     disks: diskCopies,
     devices: deviceCopies,
     ...(chaosSeed === undefined ? {} : { chaosSeed }),
+    ...(embedded === undefined ? {} : { embedded: embeddedCopies }),
   };
 }
 

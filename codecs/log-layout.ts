@@ -4,7 +4,10 @@
  */
 
 /** Format version written after the magic. Bump it whenever an event kind, tag, or field order/meaning changes. */
-export const LOG_FORMAT_VERSION = 2;
+export const LOG_FORMAT_VERSION = 3;
+
+/** The oldest format version readers still accept: version 2 is version 3 without embedded files. */
+export const OLDEST_LOG_FORMAT_VERSION = 2;
 
 /** First 4 bytes of every log: ASCII `RRVM`. */
 export const LOG_MAGIC = Uint8Array.of(0x52, 0x52, 0x56, 0x4d);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { EVENT_KINDS } from '../src/core/event.js';
 import type { Icount, RrEvent } from '../src/core/event.js';
 import { decodeChunkFast } from './fast-chunk-decoder.js';
@@ -10,32 +9,41 @@ import { inflateChunk, unpackChunk } from './log-chunk.js';
 import { decodeLogFooter, readTrailer, zeroPerKind } from './log-footer.js';
 import type { LogFooter } from './log-footer.js';
 import { decodeLogHeader } from './log-header.js';
+import { fileLogSource, memoryLogSource, readBytes } from './log-source.js';
+import type { LogSource } from './log-source.js';
 import type { LogHeader } from './log-header.js';
 import { CHUNK_FRAME_BYTES, FOOTER_MARKER, hex32, MAX_CHUNK_BYTES } from './log-layout.js';
 
-/** A complete, CRC-checked chunk of the log. */
+/** Where a chunk of the log is: its frame's file offset, its payload length, and its first event's stamp. */
 export interface LogChunk {
   /** File offset of the chunk frame (its length field). */
   offset: number;
-  /** The stored payload (deflated if the header says so). */
-  payload: Uint8Array;
+  /** Payload bytes as stored (after the 8-byte frame). */
+  length: number;
+  /** icount of the chunk's first event. */
+  firstIcount: Icount;
+  /** seq of the chunk's first event. */
+  firstSeq: number;
 }
 
 /**
  * Where a log without footer stops: `offset` is the first byte that is not part of a complete
- * chunk (a torn chunk or footer starts there, or the file ends there), `icount` the icount of
- * the last complete event (0 if none).
+ * chunk (a torn chunk or footer starts there, or damage, or the file ends there), `icount` the
+ * icount of the last complete event (0 if none), and `reason` what lies at `offset`.
  */
 export interface LogTruncation {
   offset: number;
   icount: Icount;
+  reason: string;
 }
 
 /**
- * Reads an `.rrlog` held in memory. Opening checks the header, the framing and CRC of every
- * chunk, and the footer; events are decoded lazily, chunk by chunk. A log cut short (recorder
- * killed) opens without error: `footer` is null and `truncatedAt` says where its complete
- * chunks end. Every failure is an RrvmError with a `log.*` code naming the byte offset.
+ * Reads an `.rrlog` from a file (or bytes in memory) without holding more than one chunk: opening
+ * reads the header, the footer and the chunk frames, or, for a log without footer, scans its
+ * chunks once (CRC and decoding) to find where the complete ones end. Events are decoded lazily,
+ * chunk by chunk, and every chunk's CRC is checked when it is read. A log cut short (recorder or
+ * machine killed) opens without error: `footer` is null and `truncatedAt` says where its
+ * complete chunks end. Every failure is an RrvmError with a `log.*` code naming the byte offset.
  */
 export class LogReader {
   /** The machine configuration and provenance from the header. */
@@ -46,110 +54,88 @@ export class LogReader {
   readonly truncatedAt: LogTruncation | null;
   /** The complete chunks, in file order. */
   readonly chunks: readonly LogChunk[];
-  /** The seq of each chunk's first event, once asked for. */
-  private firstSeqs: number[] | null = null;
+  /** Size of the log file in bytes. */
+  readonly fileBytes: number;
+  /** Files embedded by `rrvm pack`, by SHA-256: where their bytes are in the log. */
+  readonly embedded: ReadonlyMap<string, { offset: number; bytes: number }>;
+  /** File offset of the first chunk (after the header and the embedded files). */
+  readonly chunksOffset: number;
+  /** File offset where the complete chunks end (the footer, or where a cut log's damage starts). */
+  readonly chunksEnd: number;
+  /** The frame of the chunk being read (valid until the next chunk is read). */
+  private scratch = new Uint8Array(64 * 1024);
 
   private constructor(
     /** Label used in error messages (the path). */
     readonly name: string,
-    file: Uint8Array,
+    /** The bytes of the log. */
+    readonly source: LogSource,
   ) {
-    const { header, end: firstChunk } = decodeLogHeader(file, name);
+    this.fileBytes = source.size;
+    const { header, end: headerEnd } = decodeLogHeader(source, name);
     this.header = header;
-    const footerOffset = readTrailer(file, firstChunk, name);
-    // With a trailer the file claims to be complete: anything short of it is corruption, not a cut.
-    const complete = footerOffset !== null;
-    const limit = footerOffset ?? file.length;
-    const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-    const chunks: LogChunk[] = [];
-    let footer: LogFooter | null = null;
-    let cutAt = -1;
-    let pos = firstChunk;
-    const chunkError = (at: number, message: string): RrvmError =>
-      new RrvmError('log.chunk', `${name}: chunk at offset ${at}: ${message}`);
-    // Every pass consumes at least CHUNK_FRAME_BYTES + 1 bytes or ends the loop.
-    for (;;) {
-      if (pos === limit) {
-        if (!complete) cutAt = pos;
-        else {
-          const parsed = decodeLogFooter(file, pos, true, name);
-          if ('footer' in parsed) footer = parsed.footer;
-        }
-        break;
+    const embedded = new Map<string, { offset: number; bytes: number }>();
+    let firstChunk = headerEnd;
+    for (const file of header.embedded ?? []) {
+      if (file.bytes > source.size - firstChunk) {
+        throw new RrvmError('log.header', `${name}: embedded file ${file.sha256.slice(0, 16)}… at offset ${firstChunk} runs past the end of the file`);
       }
-      if (limit - pos >= 4 && view.getUint32(pos, true) === FOOTER_MARKER) {
-        if (complete) {
-          throw new RrvmError('log.footer', `${name}: footer marker at offset ${pos}, but the trailer names ${limit}`);
-        }
-        // No trailer at the end: this footer can only be torn (or corrupt, which decode reports).
-        decodeLogFooter(file, pos, false, name);
-        cutAt = pos;
-        break;
-      }
-      if (limit - pos < CHUNK_FRAME_BYTES) {
-        if (complete) throw chunkError(pos, `frame runs past the footer at offset ${limit}`);
-        cutAt = pos;
-        break;
-      }
-      const length = view.getUint32(pos, true);
-      if (!complete && length === 0 && file.subarray(pos).every((b) => b === 0)) {
-        // A crash can leave the file extended with zeros the data never reached.
-        cutAt = pos;
-        break;
-      }
-      if (length === 0 || length > MAX_CHUNK_BYTES) {
-        throw chunkError(pos, `declared length ${length} is outside 1..${MAX_CHUNK_BYTES}`);
-      }
-      const payloadAt = pos + CHUNK_FRAME_BYTES;
-      if (length > limit - payloadAt) {
-        if (complete) throw chunkError(pos, `declared length ${length} runs past the footer at offset ${limit}`);
-        cutAt = pos;
-        break;
-      }
-      const payload = file.subarray(payloadAt, payloadAt + length);
-      const stored = view.getUint32(pos + 4, true);
-      const actual = crc32(payload);
-      if (stored !== actual) {
-        // Without a trailer, a bad last frame that ends exactly at the end of the file is a torn write.
-        if (!complete && payloadAt + length === file.length) {
-          cutAt = pos;
-          break;
-        }
-        throw new RrvmError(
-          'log.crc',
-          `${name}: chunk at offset ${pos}: CRC-32 mismatch (stored ${hex32(stored)}, computed ${hex32(actual)})`,
-        );
-      }
-      chunks.push({ offset: pos, payload });
-      pos = payloadAt + length;
+      embedded.set(file.sha256, { offset: firstChunk, bytes: file.bytes });
+      firstChunk += file.bytes;
     }
-    this.chunks = chunks;
-    this.footer = footer;
-    if (footer !== null) {
-      const index = footer.index;
-      if (index.length !== chunks.length || index.some((entry, i) => entry.offset !== chunks[i]!.offset)) {
-        throw new RrvmError('log.footer', `${name}: footer index does not list the ${chunks.length} chunks of the file`);
-      }
+    this.embedded = embedded;
+    this.chunksOffset = firstChunk;
+    // With a trailer the file claims to be complete: anything short of it is corruption, not a cut.
+    const footerOffset = readTrailer(source, firstChunk, name);
+    if (footerOffset !== null) {
+      const parsed = decodeLogFooter(source, footerOffset, true, name) as { footer: LogFooter };
+      this.footer = parsed.footer;
+      this.chunks = this.indexedChunks(firstChunk, footerOffset);
       this.truncatedAt = null;
+      this.chunksEnd = footerOffset;
     } else {
-      this.truncatedAt = { offset: cutAt, icount: this.lastIcount() };
+      const scan = this.scanChunks(firstChunk);
+      this.footer = null;
+      this.chunks = scan.chunks;
+      this.truncatedAt = scan.cut;
+      this.chunksEnd = scan.cut.offset;
     }
   }
 
-  /** Reads and opens the log at `path`. Throws RrvmError `log.open` when it cannot be read. */
+  /**
+   * Opens the log at `path`, reading only its header, footer and chunk frames (or, without a
+   * footer, scanning its chunks). Throws RrvmError `log.open` when it is not a regular file or
+   * cannot be read, and the `log.*` errors of a bad log.
+   */
   static open(path: string): LogReader {
-    let file: Uint8Array;
+    const source = fileLogSource(path);
     try {
-      file = readFileSync(path);
+      return new LogReader(path, source);
     } catch (error) {
-      throw new RrvmError('log.open', `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+      source.close();
+      throw error;
     }
-    return new LogReader(path, file);
   }
 
   /** Opens a log already in memory; `name` labels error messages. */
   static fromBytes(file: Uint8Array, name = '<log>'): LogReader {
-    return new LogReader(name, file);
+    return new LogReader(name, memoryLogSource(file));
+  }
+
+  /** True when the log embeds its guest ELF (`rrvm pack`): it replays without the ELF file. */
+  get packed(): boolean {
+    return this.embedded.has(this.header.elfSha256);
+  }
+
+  /** The bytes of the embedded file with `sha256`, or null when the log does not embed it. */
+  readEmbedded(sha256: string): Uint8Array | null {
+    const file = this.embedded.get(sha256);
+    return file === undefined ? null : readBytes(this.source, file.offset, file.bytes);
+  }
+
+  /** Closes the file; iterating afterwards throws `log.open`. */
+  close(): void {
+    this.source.close();
   }
 
   /**
@@ -161,16 +147,17 @@ export class LogReader {
     if (cut !== null) {
       throw new RrvmError(
         'log.truncated',
-        `${this.name}: log ends without END at icount ${cut.icount} (complete chunks end at offset ${cut.offset})`,
+        `${this.name}: log ends without END at icount ${cut.icount} (complete chunks end at offset ${cut.offset}, followed by ${cut.reason})`,
       );
     }
   }
 
   /**
    * The events in stream order with icount and seq restored (seq = 0, 1, 2, … from the first
-   * event of the log), starting with the first event at or after `fromIcount`; with a footer
-   * the index lets it skip the chunks before. Throws RrvmError `log.chunk` / `log.footer`
-   * during iteration at the first chunk that does not decode or disagrees with the footer.
+   * event of the log), starting with the first event at or after `fromIcount`; the chunk index
+   * lets it skip the chunks before. Throws RrvmError `log.crc` / `log.chunk` / `log.footer`
+   * during iteration at the first chunk that fails its CRC, does not decode or disagrees with
+   * the footer.
    */
   *events(fromIcount: Icount = 0): Generator<RrEvent, void, undefined> {
     for (const chunk of this.eventChunks(fromIcount)) {
@@ -184,12 +171,10 @@ export class LogReader {
    * events before `fromIcount`.
    */
   *eventChunks(fromIcount: Icount = 0): Generator<RrEvent[], void, undefined> {
-    const footer = this.footer;
+    const chunks = this.chunks;
     let first = 0;
-    if (footer !== null && fromIcount > 0) {
-      // Events at one icount may straddle chunks: start in the last chunk that begins strictly before.
-      while (first + 1 < footer.index.length && footer.index[first + 1]!.firstIcount < fromIcount) first++;
-    }
+    // Events at one icount may straddle chunks: start in the last chunk that begins strictly before.
+    while (first + 1 < chunks.length && chunks[first + 1]!.firstIcount < fromIcount) first++;
     yield* this.chunksFrom(first);
   }
 
@@ -199,46 +184,30 @@ export class LogReader {
    * events before `seq`.
    */
   *eventChunksFromSeq(seq: number): Generator<RrEvent[], void, undefined> {
-    const firstSeqs = this.chunkFirstSeqs();
+    const chunks = this.chunks;
     let first = 0;
-    while (first + 1 < firstSeqs.length && firstSeqs[first + 1]! <= seq) first++;
+    while (first + 1 < chunks.length && chunks[first + 1]!.firstSeq <= seq) first++;
     yield* this.chunksFrom(first);
-  }
-
-  /** The seq of each chunk's first event: from the footer's index, or (a cut log) by decoding every chunk once. */
-  private chunkFirstSeqs(): number[] {
-    if (this.firstSeqs !== null) return this.firstSeqs;
-    if (this.footer !== null) this.firstSeqs = this.footer.index.map((entry) => entry.firstSeq);
-    else {
-      const state = newEventCodecState(0);
-      this.firstSeqs = this.chunks.map((_, i) => this.decodeChunkAt(i, state)[0]!.seq);
-    }
-    return this.firstSeqs;
   }
 
   private *chunksFrom(first: number): Generator<RrEvent[], void, undefined> {
     const footer = this.footer;
-    const state = newEventCodecState(footer !== null ? (footer.index[first]?.firstSeq ?? 0) : (this.firstSeqs?.[first] ?? 0));
+    const state = newEventCodecState(this.chunks[first]?.firstSeq ?? 0);
     const counts = zeroPerKind();
     let ended = false;
     let lastIcount = -1;
     for (let i = first; i < this.chunks.length; i++) {
-      const events = this.decodeChunkAt(i, state);
+      const chunk = this.chunks[i]!;
+      const events = this.decodeChunk(chunk, this.readPayload(chunk), state);
       const head = events[0]!;
       if (head.icount < lastIcount) {
-        throw new RrvmError(
-          'log.chunk',
-          `${this.name}: chunk at offset ${this.chunks[i]!.offset} starts at icount ${head.icount}, before ${lastIcount}`,
-        );
+        throw new RrvmError('log.chunk', `${this.name}: chunk at offset ${chunk.offset} starts at icount ${head.icount}, before ${lastIcount}`);
       }
-      const entry = footer?.index[i];
-      if (entry !== undefined && (entry.firstIcount !== head.icount || entry.firstSeq !== head.seq)) {
-        throw new RrvmError('log.footer', `${this.name}: footer index entry ${i} disagrees with chunk at offset ${entry.offset}`);
+      if (chunk.firstIcount !== head.icount || chunk.firstSeq !== head.seq) {
+        throw new RrvmError('log.footer', `${this.name}: footer index entry ${i} disagrees with chunk at offset ${chunk.offset}`);
       }
       for (const e of events) {
-        if (ended) {
-          throw new RrvmError('log.chunk', `${this.name}: chunk at offset ${this.chunks[i]!.offset}: event after END`);
-        }
+        if (ended) throw new RrvmError('log.chunk', `${this.name}: chunk at offset ${chunk.offset}: event after END`);
         ended = e.kind === 'END';
         counts[e.kind]++;
         lastIcount = e.icount;
@@ -255,12 +224,114 @@ export class LogReader {
     }
   }
 
-  /** Decodes chunk `i` in full, so that a bad chunk fails before any of its events is yielded. */
-  private decodeChunkAt(i: number, state: EventCodecState): RrEvent[] {
-    const chunk = this.chunks[i]!;
+  /**
+   * The chunks the footer's index lists, checked against the frames in the file (each one's
+   * length must reach exactly the next one, the last one the footer at `footerOffset`). Reads
+   * 8 bytes per chunk; payloads and CRCs are checked when the chunks are read.
+   */
+  private indexedChunks(firstChunk: number, footerOffset: number): LogChunk[] {
+    const name = this.name;
+    const chunks: LogChunk[] = [];
+    let pos = firstChunk;
+    for (const [i, entry] of this.footer!.index.entries()) {
+      if (entry.offset !== pos) {
+        throw new RrvmError('log.footer', `${name}: footer index entry ${i} names offset ${entry.offset}, the chunk frames reach offset ${pos}`);
+      }
+      const length = this.frameLength(pos, footerOffset);
+      if (length === null) throw chunkError(name, pos, `frame runs past the footer at offset ${footerOffset}`);
+      if (length === 0 || length > MAX_CHUNK_BYTES) throw chunkError(name, pos, `declared length ${length} is outside 1..${MAX_CHUNK_BYTES}`);
+      if (length > footerOffset - pos - CHUNK_FRAME_BYTES) {
+        throw chunkError(name, pos, `declared length ${length} runs past the footer at offset ${footerOffset}`);
+      }
+      chunks.push({ offset: pos, length, firstIcount: entry.firstIcount, firstSeq: entry.firstSeq });
+      pos += CHUNK_FRAME_BYTES + length;
+    }
+    if (pos !== footerOffset) {
+      throw new RrvmError('log.footer', `${name}: the footer index lists chunks up to offset ${pos}, but the footer is at offset ${footerOffset}`);
+    }
+    return chunks;
+  }
+
+  /**
+   * The complete chunks of a log without trailer, read once in order (CRC-checked and decoded),
+   * and where they end. A frame that is torn, zeroed or fails its CRC ends the log there: a
+   * crash of the recorder or the machine leaves such tails, and everything before is intact.
+   * A CRC-valid chunk that does not decode, or icounts going back, is still an error.
+   */
+  private scanChunks(firstChunk: number): { chunks: LogChunk[]; cut: LogTruncation } {
+    const size = this.source.size;
+    const chunks: LogChunk[] = [];
+    const state = newEventCodecState(0);
+    let lastIcount = 0;
+    let pos = firstChunk;
+    const cut = (reason: string): { chunks: LogChunk[]; cut: LogTruncation } => ({ chunks, cut: { offset: pos, icount: lastIcount, reason } });
+    // Every pass consumes at least CHUNK_FRAME_BYTES + 1 bytes or ends the loop.
+    for (;;) {
+      if (pos === size) return cut('the file ends there');
+      if (size - pos >= 4 && this.u32At(pos) === FOOTER_MARKER) {
+        // No trailer at the end: this footer can only be torn (or corrupt, which decode reports).
+        decodeLogFooter(this.source, pos, false, this.name);
+        return cut('a footer cut short');
+      }
+      const length = this.frameLength(pos, size);
+      if (length === null) return cut('a chunk frame cut short');
+      if (length === 0) return cut('zero bytes where a chunk should start');
+      if (length > MAX_CHUNK_BYTES) return cut(`a chunk length of ${length}, outside 1..${MAX_CHUNK_BYTES}`);
+      if (length > size - pos - CHUNK_FRAME_BYTES) return cut(`a chunk of ${length} bytes cut short at the end of the file`);
+      const chunk: LogChunk = { offset: pos, length, firstIcount: 0, firstSeq: state.seq };
+      const payload = this.readPayload(chunk, false);
+      if (payload === null) return cut('a chunk whose CRC-32 does not match (torn or overwritten)');
+      const events = this.decodeChunk(chunk, payload, state);
+      const head = events[0]!;
+      if (head.icount < lastIcount) {
+        throw chunkError(this.name, pos, `starts at icount ${head.icount}, before ${lastIcount}`);
+      }
+      chunk.firstIcount = head.icount;
+      chunks.push(chunk);
+      lastIcount = events[events.length - 1]!.icount;
+      pos += CHUNK_FRAME_BYTES + length;
+    }
+  }
+
+  /** The length field of the frame at `pos`, or null when the 8-byte frame does not fit before `limit`. */
+  private frameLength(pos: number, limit: number): number | null {
+    return limit - pos < CHUNK_FRAME_BYTES ? null : this.u32At(pos);
+  }
+
+  private u32At(pos: number): number {
+    const bytes = readBytes(this.source, pos, 4);
+    return new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
+  }
+
+  /**
+   * The payload of `chunk`, CRC-checked, in the reader's scratch buffer. A mismatch throws RrvmError `log.crc`, or returns null
+   * when `strict` is false.
+   */
+  private readPayload(chunk: LogChunk, strict?: true): Uint8Array;
+  private readPayload(chunk: LogChunk, strict: false): Uint8Array | null;
+  private readPayload(chunk: LogChunk, strict = true): Uint8Array | null {
+    const frameBytes = CHUNK_FRAME_BYTES + chunk.length;
+    // One buffer, reused for every chunk (decoded events copy their bytes out of it): reading a
+    // log allocates nothing per chunk that the garbage collector would have to catch up with.
+    if (this.scratch.length < frameBytes) this.scratch = new Uint8Array(Math.max(frameBytes, 2 * this.scratch.length));
+    const frame = this.scratch.subarray(0, frameBytes);
+    this.source.readInto(frame, chunk.offset);
+    const stored = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(4, true);
+    const payload = frame.subarray(CHUNK_FRAME_BYTES);
+    const actual = crc32(payload);
+    if (stored === actual) return payload;
+    if (!strict) return null;
+    throw new RrvmError(
+      'log.crc',
+      `${this.name}: chunk at offset ${chunk.offset}: CRC-32 mismatch (stored ${hex32(stored)}, computed ${hex32(actual)})`,
+    );
+  }
+
+  /** Decodes a chunk's payload in full, so that a bad chunk fails before any of its events is yielded. */
+  private decodeChunk(chunk: LogChunk, payload: Uint8Array, state: EventCodecState): RrEvent[] {
     const where = `${this.name}: chunk at offset ${chunk.offset}`;
     resetEventCodecState(state);
-    const bytes = inflateChunk(chunk.payload, this.header.compression, where);
+    const bytes = inflateChunk(payload, this.header.compression, where);
     const fast = decodeChunkFast(bytes, state);
     if (fast !== null) return fast;
     const stored = unpackChunk(bytes, where);
@@ -275,12 +346,8 @@ export class LogReader {
     }
     return events;
   }
+}
 
-  /** icount of the last event of the last complete chunk (0 without chunks). */
-  private lastIcount(): Icount {
-    if (this.chunks.length === 0) return 0;
-    const state = newEventCodecState();
-    const events = this.decodeChunkAt(this.chunks.length - 1, state);
-    return events[events.length - 1]!.icount;
-  }
+function chunkError(name: string, at: number, message: string): RrvmError {
+  return new RrvmError('log.chunk', `${name}: chunk at offset ${at}: ${message}`);
 }

@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { EVENT_KINDS } from '../src/core/event.js';
 import type { EventKind, Icount, RrEvent } from '../src/core/event.js';
 import { packSimpleArray } from './fast-event-encoder.js';
@@ -19,6 +19,12 @@ export interface LogWriterOptions {
   eventsPerChunk?: number;
   /** ... or when the buffered events take this many bytes (default 1 MiB, at most 16 MiB). */
   chunkBytes?: number;
+  /**
+   * Kinds applied while an instruction runs (the engine's pull families, such as CLOCK): the
+   * SHUTDOWN salvage() writes after one of them goes one instruction later, where that
+   * instruction has completed (default none).
+   */
+  pullKinds?: readonly EventKind[];
 }
 
 // Bounds that keep every chunk, even deflated (which can grow a little), within MAX_CHUNK_BYTES:
@@ -41,6 +47,7 @@ export class LogWriter {
   private readonly index: ChunkIndexEntry[] = [];
   private readonly eventsPerChunk: number;
   private readonly chunkBytes: number;
+  private readonly pullKinds: ReadonlySet<EventKind>;
   private buffer = new Uint8Array(64 * 1024);
   private view = new DataView(this.buffer.buffer);
   private bufferedBytes = 0;
@@ -48,8 +55,11 @@ export class LogWriter {
   private chunkFirstIcount: Icount = 0;
   private chunkFirstSeq = 0;
   private lastIcount: Icount = 0;
+  private lastKind: EventKind | null = null;
   private offset = 0;
   private closed = false;
+  /** What the chunks on disk hold: where salvage() ends the log after a failed write. */
+  private written = { icount: 0, lastKind: null as EventKind | null, seq: 0, counts: new Float64Array(EVENT_KINDS.length + 1), bytes: new Float64Array(EVENT_KINDS.length + 1) };
 
   private constructor(
     private readonly fd: number,
@@ -61,6 +71,7 @@ export class LogWriter {
   ) {
     this.eventsPerChunk = Math.max(1, options.eventsPerChunk ?? 4096);
     this.chunkBytes = Math.min(MAX_BUFFERED_BYTES, Math.max(1, options.chunkBytes ?? 1024 * 1024));
+    this.pullKinds = new Set(options.pullKinds ?? []);
   }
 
   /**
@@ -132,6 +143,47 @@ export class LogWriter {
     this.buffered = 0;
     this.bufferedBytes = 0;
     resetEventCodecState(this.state);
+    this.written = { icount: this.lastIcount, lastKind: this.lastKind, seq: this.state.seq, counts: this.countsByTag.slice(), bytes: this.bytesByTag.slice() };
+  }
+
+  /**
+   * After a write failed (disk full, file size limit, I/O error): drops the torn bytes and the
+   * events that were not yet in a complete chunk, then tries to end the log right after its
+   * last complete chunk with SHUTDOWN (`reason`) and END (no final CHECKPOINT: that state was
+   * never recorded), footer and trailer, so that it replays to there and stops cleanly. SHUTDOWN
+   * goes at the last event's icount, or just after it when that event is a pull (`pullKinds`).
+   * Returns the icount where the log now ends with END, or null
+   * when even that could not be written (the file then ends with its last complete chunk).
+   * The writer is closed either way.
+   */
+  salvage(reason: string): Icount | null {
+    const { lastKind, seq, counts, bytes } = this.written;
+    const icount = this.written.icount + (lastKind !== null && this.pullKinds.has(lastKind) ? 1 : 0);
+    this.closed = true;
+    try {
+      // Freeing the torn bytes is also what may leave room for the last chunk on a full disk.
+      ftruncateSync(this.fd, this.offset);
+      resetEventCodecState(this.state);
+      this.state.seq = seq;
+      this.countsByTag.set(counts);
+      this.bytesByTag.set(bytes);
+      this.buffered = 0;
+      this.bufferedBytes = 0;
+      this.lastIcount = this.written.icount;
+      this.closed = false;
+      this.append({ kind: 'SHUTDOWN', icount, seq, reason });
+      this.close({ icount });
+      return icount;
+    } catch {
+      try {
+        ftruncateSync(this.fd, this.offset);
+      } catch {
+        // Nothing more can be done: a reader stops at the torn bytes anyway.
+      }
+      this.closed = true;
+      if (this.ownsFd) closeQuietly(this.fd);
+      return null;
+    }
   }
 
   /**
@@ -190,6 +242,7 @@ export class LogWriter {
     this.bufferedBytes += size;
     this.buffered++;
     this.lastIcount = e.icount;
+    this.lastKind = e.kind;
     this.countsByTag[tag]++;
     this.bytesByTag[tag] += size;
   }
@@ -208,7 +261,8 @@ export class LogWriter {
   private write(bytes: Uint8Array): void {
     try {
       let done = 0;
-      while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);
+      // At explicit offsets: after a failed write the file position is past torn bytes salvage() drops.
+      while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done, this.offset + done);
     } catch (error) {
       this.closed = true;
       throw writeError(this.name, error);
@@ -224,6 +278,14 @@ export class LogWriter {
 /** A per-kind record from a table indexed by tag (tag = index in EVENT_KINDS + 1). */
 function perKind(byTag: Float64Array): Record<EventKind, number> {
   return Object.fromEntries(EVENT_KINDS.map((kind, i) => [kind, byTag[i + 1]!])) as Record<EventKind, number>;
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Already failing: the first error is the one reported.
+  }
 }
 
 function writeError(name: string, error: unknown): RrvmError {

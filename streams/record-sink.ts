@@ -2,12 +2,15 @@ import { asyncScheduler, Observable } from 'rxjs';
 import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 import type { LogFooter } from '../codecs/index.js';
 import type { Icount, RrEvent } from '../src/core/event.js';
+import { RrvmError } from '../src/core/rrvm-error.js';
 
 /** What the record sink needs of a log writer; `LogWriter` from codecs/ is one. */
 export interface RecordSinkWriter {
   append(e: RrEvent): void;
   flush(): void;
   close(end: { icount: Icount }): LogFooter;
+  /** After a failed write: end the log after its last complete chunk (LogWriter.salvage); the icount of END, or null. */
+  salvage?(reason: string): Icount | null;
 }
 
 /** Tuning of the record sink. */
@@ -24,7 +27,9 @@ export interface RecordSinkOptions {
  * completing). The sink unsubscribes from its source at END, so nothing after END is written.
  * A source that completes without END closes at the last icount seen (0 if none); a source
  * that errors still closes the log (END written) and then re-emits the error. A writer failure
- * is emitted as the error. Unsubscribing early leaves the writer open (neither flushed nor closed).
+ * (disk full, I/O error) first lets the writer salvage the log — SHUTDOWN and END right after its
+ * last complete chunk, if they can still be written — and is then emitted as an RrvmError
+ * `log.write` saying where the log now ends. Unsubscribing early leaves the writer open.
  */
 export function recordSink(writer: RecordSinkWriter, options: RecordSinkOptions = {}): OperatorFunction<RrEvent, LogFooter> {
   const flushEveryMs = options.flushEveryMs ?? 100;
@@ -48,6 +53,10 @@ export function recordSink(writer: RecordSinkWriter, options: RecordSinkOptions 
         subscriber.next(footer);
         subscriber.complete();
       };
+      const writeFailed = (err: unknown): void => {
+        stop();
+        subscriber.error(salvaged(writer, err));
+      };
       const guard =
         <A extends unknown[]>(fn: (...args: A) => void) =>
         (...args: A): void => {
@@ -55,8 +64,7 @@ export function recordSink(writer: RecordSinkWriter, options: RecordSinkOptions 
           try {
             fn(...args);
           } catch (err) {
-            stop();
-            subscriber.error(err);
+            writeFailed(err);
           }
         };
       const flush = guard(() => {
@@ -75,8 +83,7 @@ export function recordSink(writer: RecordSinkWriter, options: RecordSinkOptions 
             // One timer per batch of appends: no wake-ups while nothing is pending.
             timer ??= scheduler.schedule(flush, flushEveryMs);
           } catch (err) {
-            stop();
-            subscriber.error(err);
+            writeFailed(err);
           }
         },
         error: guard((err: unknown) => {
@@ -95,6 +102,17 @@ export function recordSink(writer: RecordSinkWriter, options: RecordSinkOptions 
       if (done) upstream.unsubscribe();
       return stop;
     });
+}
+
+/** The error to report for a writer failure, after letting the writer end the log where it can. */
+function salvaged(writer: RecordSinkWriter, err: unknown): unknown {
+  if (writer.salvage === undefined) return err;
+  const endIcount = writer.salvage(`recording stopped: ${message(err)}`);
+  const where =
+    endIcount === null
+      ? 'the log keeps its complete chunks (no END could be written)'
+      : `the recording stopped; the log ends with SHUTDOWN and END at icount ${endIcount} and replays to there`;
+  return new RrvmError('log.write', `${message(err)}; ${where}`);
 }
 
 function message(err: unknown): string {

@@ -52,6 +52,7 @@ export function dumpCommand(program: Command): void {
           if (lines.length >= 1000) flush();
         });
       flush();
-      if (reader.footer === null) process.stderr.write(`rrvm: log ends without END at icount ${reader.truncatedAt?.icount ?? 0} (cut short)\n`);
+      const cut = reader.truncatedAt;
+      if (cut !== null) process.stderr.write(`rrvm: log ends without END at icount ${cut.icount} (cut short at offset ${cut.offset}, followed by ${cut.reason})\n`);
     });
 }

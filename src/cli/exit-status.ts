@@ -1,8 +1,12 @@
 import { ExitStatus } from '../core/rrvm-error.js';
 import type { StopReason } from '../core/stop-reason.js';
+import type { LogTruncation } from '../../codecs/index.js';
 
-/** The exit status and the one-line stderr message (or null) for how a session ended. */
-export function describeStop(stop: StopReason, icount: number): { status: number; message: string | null } {
+/**
+ * The exit status and the one-line stderr message (or null) for how a session ended; `cut`
+ * says where a replayed log without END stops and what follows.
+ */
+export function describeStop(stop: StopReason, icount: number, cut: LogTruncation | null = null): { status: number; message: string | null } {
   const hex = (v: number): string => '0x' + (v >>> 0).toString(16).padStart(8, '0');
   switch (stop.kind) {
     case 'limit':
@@ -10,7 +14,13 @@ export function describeStop(stop: StopReason, icount: number): { status: number
     case 'idle':
       return { status: ExitStatus.USAGE_OR_INPUT, message: `guest waits for an interrupt that can never arrive (WFI with no timer armed and no input left) at icount ${icount}` };
     case 'log-end':
-      return { status: ExitStatus.OK, message: `log ends without END at icount ${icount} (the recorder was killed?); replayed up to there` };
+      return {
+        status: ExitStatus.OK,
+        message:
+          cut === null
+            ? `log ends without END at icount ${icount} (the recorder was killed?); replayed up to there`
+            : `log ends without END at icount ${icount}: its complete chunks end at offset ${cut.offset}, followed by ${cut.reason}; replayed up to there`,
+      };
     case 'shutdown':
       return { status: ExitStatus.OK, message: `stopped at icount ${icount}: ${stop.reason}` };
     case 'halt': {

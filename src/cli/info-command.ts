@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { writeOut } from './stdout.js';
 import type { Command } from 'commander';
 import { EVENT_KINDS } from '../core/event.js';
@@ -14,7 +13,7 @@ export function infoCommand(program: Command): void {
     .option('--json', 'print as JSON')
     .action((logPath: string, opts: { json?: boolean }) => {
       const reader = LogReader.open(logPath);
-      const fileBytes = statSync(logPath).size;
+      const fileBytes = reader.fileBytes;
       const counts: Record<string, number> = {};
       let endIcount: number;
       let bytes: Record<string, number> | null = null;
@@ -31,6 +30,8 @@ export function infoCommand(program: Command): void {
         file: logPath,
         fileBytes,
         complete: reader.footer !== null,
+        packed: reader.packed,
+        ...(reader.truncatedAt === null ? {} : { truncatedAt: reader.truncatedAt }),
         header: reader.header,
         instructions: endIcount,
         chunks: reader.chunks.length,
@@ -44,9 +45,9 @@ export function infoCommand(program: Command): void {
       const h = reader.header;
       const lines = [
         `log:          ${logPath} (${fileBytes} bytes, ${reader.chunks.length} chunks${h.compression === 'deflate' ? ', deflated' : ''})`,
-        `status:       ${reader.footer !== null ? 'complete' : `cut short: no END; complete chunks end at icount ${endIcount}`}`,
+        `status:       ${reader.footer !== null ? 'complete' : `cut short: no END; complete chunks end at icount ${endIcount} (offset ${reader.truncatedAt?.offset ?? 0}, followed by ${reader.truncatedAt?.reason ?? ''})`}`,
         `recorded:     ${h.createdAt} by rrvm ${h.rrvmVersion}`,
-        `guest:        ${h.elfPath} (sha256 ${h.elfSha256})`,
+        `guest:        ${h.elfPath} (sha256 ${h.elfSha256})${reader.packed ? ', packed: the ELF is embedded in the log' : ''}`,
         `machine:      ${h.ramBytes / 1048576} MiB RAM, icount shift ${h.icountShift}, checkpoint every ${h.checkpointEvery} instructions`,
         `devices:      ${h.devices.map((d) => d.kind + (d.kind === 'virtio-blk' ? ` (drive ${String(d.drive)}${d.readOnly === true ? ', read-only' : ''})` : d.kind === 'virtio-input' ? ` (${String(d.device)})` : '')).join(', ')}`,
         ...h.disks.map(

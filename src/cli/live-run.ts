@@ -5,7 +5,7 @@ import { LogWriter, type LogCompression } from '../../codecs/index.js';
 import { EventStream } from '../../streams/event-stream.js';
 import { attachTaps } from '../../streams/taps/attach-taps.js';
 import { ExecStreams } from '../../streams/exec-streams.js';
-import { headerDevices } from '../engine/families/registry.js';
+import { headerDevices, PULL_FAMILIES } from '../engine/families/registry.js';
 import { liveSession, type LiveSession } from '../engine/live-session.js';
 import type { SessionResult } from '../engine/session.js';
 import { describeStop } from './exit-status.js';
@@ -91,7 +91,7 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
             disks: opened.disks,
             devices: headerDevices(config),
             ...(record.chaosSeed === undefined ? {} : { chaosSeed: record.chaosSeed }),
-          });
+          }, { pullKinds: PULL_FAMILIES.map((family) => family.kind) });
     const exec = new ExecStreams();
     const attached = attachTaps(taps, { mode: record === null ? 'run' : 'record', events$: events.events$, console$, netTx$, exec });
     live = liveSession({

@@ -15,12 +15,16 @@ export function readInputFile(path: string, what: string): Buffer {
 }
 
 /** Reads and parses a guest ELF for a machine with `ramBytes` of RAM; errors name the file. */
-export function loadGuest(path: string, ramBytes: number): { bytes: Buffer; image: ElfImage } {
-  const bytes = readInputFile(path, 'guest ELF');
+export function loadGuest(path: string, ramBytes: number): { bytes: Uint8Array; image: ElfImage } {
+  return parseGuest(readInputFile(path, 'guest ELF'), path, ramBytes);
+}
+
+/** Parses guest ELF `bytes` (from a file, or embedded in a packed log) for `ramBytes` of RAM; errors start with `name`. */
+export function parseGuest(bytes: Uint8Array, name: string, ramBytes: number): { bytes: Uint8Array; image: ElfImage } {
   try {
     return { bytes, image: parseElf(bytes, MemoryMap.RAM, ramBytes) };
   } catch (err) {
-    if (err instanceof RrvmError) throw new RrvmError(err.code, `${path}: ${err.message}`);
+    if (err instanceof RrvmError) throw new RrvmError(err.code, `${name}: ${err.message}`);
     throw err;
   }
 }

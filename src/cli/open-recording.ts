@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { LogReader, type LogHeader } from '../../codecs/index.js';
 import { RrvmError } from '../core/rrvm-error.js';
 import type { ElfImage } from '../machine/elf-image.js';
-import { loadGuest } from './load-guest.js';
+import { loadGuest, parseGuest } from './load-guest.js';
 
 /** How to find the guest of a recording. */
 export interface OpenRecordingOptions {
@@ -28,10 +28,12 @@ export function openRecording(logPath: string, options: OpenRecordingOptions): R
   const reader = LogReader.open(logPath);
   const header = reader.header;
   const elfPath = options.elf ?? header.elfPath;
-  if (options.elf === undefined && !existsSync(elfPath)) {
-    throw new RrvmError('input.read', `the guest ELF recorded in the log, '${elfPath}', is gone; pass --elf FILE`);
+  // A packed log carries its ELF (checked against the header's hash when it was packed); --elf still wins.
+  const embedded = options.elf === undefined ? reader.readEmbedded(header.elfSha256) : null;
+  if (embedded === null && options.elf === undefined && !existsSync(elfPath)) {
+    throw new RrvmError('input.read', `the guest ELF recorded in the log, '${elfPath}', is gone; pass --elf FILE (or \`rrvm pack\` the log where the ELF is)`);
   }
-  const { bytes, image } = loadGuest(elfPath, header.ramBytes);
+  const { bytes, image } = embedded !== null ? parseGuest(embedded, `${logPath} (embedded ELF)`, header.ramBytes) : loadGuest(elfPath, header.ramBytes);
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (sha !== header.elfSha256 && options.force !== true) {
     throw new RrvmError(

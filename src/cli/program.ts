@@ -1,7 +1,9 @@
 import { Command } from 'commander';
+import { diffCommand } from './diff-command.js';
 import { dumpCommand } from './dump-command.js';
 import { gdbCommand } from './gdb-command.js';
 import { infoCommand } from './info-command.js';
+import { packCommand } from './pack-command.js';
 import { recordCommand } from './record-command.js';
 import { replayCommand } from './replay-command.js';
 import { verifyCommand } from './verify-command.js';
@@ -23,5 +25,7 @@ export function createProgram(): Command {
   infoCommand(program);
   dumpCommand(program);
   gdbCommand(program);
+  packCommand(program);
+  diffCommand(program);
   return program;
 }

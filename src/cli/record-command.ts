@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import { liveRun, type LiveOptions } from './live-run.js';
+import { packRecording } from './pack-recording.js';
 import { addMachineOptions } from './machine-options.js';
 import { addDriveOption } from './drive-options.js';
 import { parseCount } from './parse-options.js';
@@ -17,6 +18,8 @@ interface RecordOptions extends LiveOptions {
   output: string;
   compress: boolean;
   checkpointEvery: number;
+  /** Embed the guest ELF at the end (`rrvm pack`). */
+  pack?: boolean;
   /** `--chaos-io [seed]`: true without a seed. */
   chaosIo?: number | true;
 }
@@ -32,6 +35,7 @@ export function recordCommand(program: Command): void {
     .argument('<elf>', 'guest executable (ELF32 RISC-V)')
     .requiredOption('-o, --output <file>', 'the log to write (.rrlog)')
     .option('--compress', 'deflate each chunk of the log')
+    .option('--pack', 'embed the guest ELF in the log when the recording ends (as `rrvm pack`)')
     .option('--chaos-io [seed]', 'delay disk completions by random amounts (0–20 ms, from SEED; a random seed if none, printed on stderr) to shake out races in guest drivers; the log stays exactly replayable', parseCount)
     .addOption(
       new Option('--checkpoint-every <n>', 'instructions between CHECKPOINT digests').argParser(parseCount).default(DEFAULT_CHECKPOINT_EVERY, '2^24'),
@@ -46,5 +50,6 @@ export function recordCommand(program: Command): void {
       checkpointEvery: opts.checkpointEvery,
       ...(chaos === undefined ? {} : { chaosSeed: chaos }),
     });
+    if (opts.pack) packRecording(opts.output, opts.output, { elf: elfPath });
   });
 }

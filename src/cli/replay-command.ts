@@ -48,6 +48,6 @@ Examples:
       process.exitCode = ExitStatus.OK;
       return;
     }
-    process.exitCode = reportStop(describeStop(stop, icount));
+    process.exitCode = reportStop(describeStop(stop, icount, outcome.truncatedAt));
   });
 }

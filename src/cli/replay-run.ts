@@ -1,5 +1,5 @@
 import { Subject } from 'rxjs';
-import { encodeSnapshot, type LogHeader } from '../../codecs/index.js';
+import { encodeSnapshot, type LogHeader, type LogTruncation } from '../../codecs/index.js';
 import { EventStream } from '../../streams/event-stream.js';
 import { attachTaps } from '../../streams/taps/attach-taps.js';
 import { ExecStreams } from '../../streams/exec-streams.js';
@@ -48,6 +48,8 @@ export interface ReplayOutcome {
   events: number;
   /** False when the log was cut short (no END). */
   complete: boolean;
+  /** Where a log cut short ends and what follows (null when complete). */
+  truncatedAt: LogTruncation | null;
 }
 
 /**
@@ -107,6 +109,7 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
     finalDigest: fullStateDigest(replay.session.machine, replay.session.output),
     events: events.count,
     complete: reader.footer !== null,
+    truncatedAt: reader.truncatedAt,
   };
 }
 

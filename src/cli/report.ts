@@ -6,9 +6,10 @@ export function reportStop(outcome: { status: number; message: string | null }):
   return outcome.status;
 }
 
-/** Prints instructions executed, host time and MIPS on stderr (`--stats`). */
+/** Prints instructions executed, host time, MIPS and the process's peak resident memory on stderr (`--stats`). */
 export function printStats(result: SessionResult): void {
   const seconds = result.hostMs / 1000;
   const mips = seconds > 0 ? result.icount / seconds / 1e6 : 0;
-  process.stderr.write(`rrvm: ${result.icount} instructions in ${seconds.toFixed(3)} s (${mips.toFixed(1)} MIPS)\n`);
+  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  process.stderr.write(`rrvm: ${result.icount} instructions in ${seconds.toFixed(3)} s (${mips.toFixed(1)} MIPS), peak RSS ${peakRssMiB.toFixed(1)} MiB\n`);
 }

@@ -31,6 +31,11 @@ export function checkpointDigest(machine: Machine, output: RunningHash): Uint8Ar
   return out;
 }
 
+/** The sub-digests (hart, RAM, devices, console output) that differ between two CHECKPOINT payloads, by name. */
+export function differingCheckpointParts(a: Uint8Array, b: Uint8Array): string[] {
+  return PARTS.filter((_, i) => hex(a.subarray(i * 8, i * 8 + 8)) !== hex(b.subarray(i * 8, i * 8 + 8)));
+}
+
 /**
  * Compares the machine with a recorded CHECKPOINT payload. Returns null when they agree, or
  * what differs: the parts by name, and for RAM the first differing page and its address.
@@ -42,7 +47,7 @@ export function checkpointMismatch(expected: Uint8Array, machine: Machine, outpu
   if (expected.length < FIXED_BYTES || (expected.length - FIXED_BYTES) % PAGE_ENTRY_BYTES !== 0) {
     return `a malformed CHECKPOINT payload of ${expected.length} bytes`;
   }
-  const differing = PARTS.filter((_, i) => hex(expected.subarray(i * 8, i * 8 + 8)) !== hex(actual[i]!));
+  const differing = differingCheckpointParts(expected, Uint8Array.from(actual.flatMap((part) => [...part])));
   if (differing.length === 0) return null;
   let text = `${differing.join(', ')} differ${differing.length === 1 ? 's' : ''}`;
   if (differing.includes('RAM')) {

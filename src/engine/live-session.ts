@@ -95,6 +95,8 @@ export function liveSession(options: LiveSessionOptions): LiveSession {
     },
     { blocks, deferrals, net: new NetIo(options.netSend ?? null, (netdev, frame) => options.onNetTx?.(netdev, frame, session.machine.icount)), ...(audio === undefined ? {} : { audio }) },
   );
+  // A log that can no longer be written ends the recording (the sink has ended the log already).
+  footer?.catch(() => mode.requestShutdown('the log cannot be written'));
   const session = new Session(options.image, mode, {
     config: options.config,
     maxInsns: options.maxInsns,

@@ -88,7 +88,8 @@ export async function rrvmSlowReader(args: readonly string[], pauseMs: number, t
   return { code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') };
 }
 
-const NO_STACK = /^\s{4}at /m;
+/** No JavaScript stack trace reaches the user. */
+export const NO_STACK = /^\s{4}at /m;
 
 /** stderr is one line starting `rrvm: ` and matching `pattern`, without a stack trace, and the exit status is 1. */
 export function expectOneLineError(r: CliResult, pattern: RegExp): void {
@@ -134,4 +135,13 @@ export function rrvmAsync(
       resolve({ code, signal, timedOut, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - started });
     });
   });
+}
+
+/** stderr is exactly one line, `rrvm: …`, matching `pattern` (whatever the exit status). */
+export function expectOneLineStderr(stderr: string, pattern: RegExp): void {
+  expect(stderr).not.toMatch(NO_STACK);
+  const lines = stderr.trimEnd().split('\n');
+  expect(lines, stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^rrvm: /);
+  expect(lines[0]).toMatch(pattern);
 }

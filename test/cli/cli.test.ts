@@ -3,26 +3,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogReader } from '../../codecs/index.js';
 import { guestElf, tempDir } from '../engine/harness.js';
-import { describeCli, rrvm, rrvmBackground, rrvmSlowReader, RRVM_CLI } from './cli-harness.js';
+import { describeCli, expectOneLineStderr, NO_STACK, rrvm, rrvmBackground, rrvmSlowReader, RRVM_CLI } from './cli-harness.js';
 
 const temp = tempDir('cli');
 afterAll(temp.remove);
 
-/** No JavaScript stack trace reaches the user. */
-const NO_STACK = /^\s{4}at /m;
 
 beforeAll(() => {
   if (!existsSync(RRVM_CLI)) throw new Error(`${RRVM_CLI} is missing: build first (npx tsc -p tsconfig.json)`);
 });
-
-/** stderr is exactly one line, `rrvm: …`, matching `pattern`. */
-function expectOneLineError(stderr: string, pattern: RegExp): void {
-  expect(stderr).not.toMatch(NO_STACK);
-  const lines = stderr.trimEnd().split('\n');
-  expect(lines, stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^rrvm: /);
-  expect(lines[0]).toMatch(pattern);
-}
 
 describe('rrvm --help', () => {
   it('lists every command and exits 0', () => {
@@ -55,19 +44,19 @@ describe('bad input', () => {
   it('rejects an unknown flag with one line and exit 1', () => {
     const r = rrvm(['run', '--bogus', guestElf('hello')]);
     expect(r.code, describeCli(r)).toBe(1);
-    expectOneLineError(r.stderr, /unknown option '--bogus'/);
+    expectOneLineStderr(r.stderr, /unknown option '--bogus'/);
   });
 
   it('rejects a bad option value with one line and exit 1', () => {
     const r = rrvm(['run', '--max-insns', 'lots', guestElf('hello')]);
     expect(r.code, describeCli(r)).toBe(1);
-    expectOneLineError(r.stderr, /--max-insns/);
+    expectOneLineStderr(r.stderr, /--max-insns/);
   });
 
   it('reports a missing ELF as "no such file", exit 1', () => {
     const r = rrvm(['run', temp.path('nope.elf')]);
     expect(r.code, describeCli(r)).toBe(1);
-    expectOneLineError(r.stderr, /no such file/);
+    expectOneLineStderr(r.stderr, /no such file/);
   });
 
   it('rejects a text file given as ELF, exit 1', () => {
@@ -76,7 +65,7 @@ describe('bad input', () => {
     for (const command of [['run'], ['record', '-o', temp.path('never.rrlog')]]) {
       const r = rrvm([...command, text]);
       expect(r.code, describeCli(r)).toBe(1);
-      expectOneLineError(r.stderr, /not an ELF/);
+      expectOneLineStderr(r.stderr, /not an ELF/);
     }
   });
 
@@ -86,7 +75,7 @@ describe('bad input', () => {
     for (const command of ['replay', 'verify', 'info', 'dump']) {
       const r = rrvm([command, garbage]);
       expect(r.code, `${command}: ${describeCli(r)}`).toBe(1);
-      expectOneLineError(r.stderr, /not an rrvm log \(offset 0/);
+      expectOneLineStderr(r.stderr, /not an rrvm log \(offset 0/);
     }
   });
 
@@ -208,7 +197,7 @@ describe('a replay against a patched ELF', () => {
   it('without --force refuses (replay.elf): exit 1 with one line', () => {
     const r = rrvm(['replay', '--elf', patched, log]);
     expect(r.code, describeCli(r)).toBe(1);
-    expectOneLineError(r.stderr, /is not the ELF this log was recorded with .*--force/);
+    expectOneLineStderr(r.stderr, /is not the ELF this log was recorded with .*--force/);
     expect(r.stdout.length).toBe(0);
   });
 });
@@ -226,7 +215,7 @@ describe('logs cut short', () => {
     expect(reader.chunks.length).toBeGreaterThanOrEqual(2);
     const last = reader.chunks.at(-1)!;
     const cut = temp.path('echo-cut.rrlog');
-    writeFileSync(cut, readFileSync(log).subarray(0, last.offset + Math.ceil(last.payload.length / 2)));
+    writeFileSync(cut, readFileSync(log).subarray(0, last.offset + Math.ceil(last.length / 2)));
     const expectedIcount = LogReader.open(cut).truncatedAt!.icount;
     expect(expectedIcount).toBeGreaterThan(0);
 
@@ -239,7 +228,7 @@ describe('logs cut short', () => {
     expect(rrvm(['info', cut]).stdout.toString()).toContain(`cut short: no END; complete chunks end at icount ${expectedIcount}`);
     const v = rrvm(['verify', cut]);
     expect(v.code, describeCli(v)).toBe(1);
-    expectOneLineError(v.stderr, new RegExp(`log ends without END at icount ${expectedIcount}`));
+    expectOneLineStderr(v.stderr, new RegExp(`log ends without END at icount ${expectedIcount}`));
   });
 
   it('replays an rtc-loop log cut in its last chunk (ending on a CLOCK read) in time: exit 0', () => {
@@ -248,7 +237,7 @@ describe('logs cut short', () => {
     expect(rec.code, describeCli(rec)).toBe(0);
     const last = LogReader.open(log).chunks.at(-1)!;
     const cut = temp.path('rtc-loop-cut.rrlog');
-    writeFileSync(cut, readFileSync(log).subarray(0, last.offset + Math.ceil(last.payload.length / 2)));
+    writeFileSync(cut, readFileSync(log).subarray(0, last.offset + Math.ceil(last.length / 2)));
     const reader = LogReader.open(cut);
     expect([...reader.events()].at(-1)!.kind).toBe('CLOCK');
     const r = rrvm(['replay', cut], { timeoutMs: 10_000 });
@@ -286,7 +275,7 @@ describe('logs cut short', () => {
     expect(r.stderr).toContain(`log ends without END at icount ${cutIcount}`);
     const v = rrvm(['verify', log]);
     expect(v.code, describeCli(v)).toBe(1);
-    expectOneLineError(v.stderr, /log ends without END/);
+    expectOneLineStderr(v.stderr, /log ends without END/);
   });
 });
 
@@ -331,7 +320,7 @@ describe('rrvm record with stdin piped', () => {
     writeFileSync(precious, 'do not overwrite me\n');
     const r = rrvm(['record', '-o', precious, guestElf('hello')]);
     expect(r.code, describeCli(r)).toBe(1);
-    expectOneLineError(r.stderr, /refusing to overwrite/);
+    expectOneLineStderr(r.stderr, /refusing to overwrite/);
     expect(readFileSync(precious, 'utf8')).toBe('do not overwrite me\n');
   });
 });
@@ -376,7 +365,7 @@ describe('taps, compression and --until through the CLI', () => {
     writeFileSync(tap, "export default (s) => s.events$.subscribe(() => { throw new Error('tap broke'); });\n");
     const r = rrvm(['run', '--tap', tap, guestElf('clock')]);
     expect(r.code, describeCli(r)).toBe(1);
-    expectOneLineError(r.stderr, /a tap failed: tap broke/);
+    expectOneLineStderr(r.stderr, /a tap failed: tap broke/);
   });
 
   it('run --idle realtime waits out the guest\'s timers and prints the same lines', () => {

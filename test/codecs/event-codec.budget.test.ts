@@ -39,7 +39,7 @@ describe('CLOCK byte budget', () => {
     it(`stores a CLOCK event of a read loop in at most 12 bytes (compression ${compression})`, () => {
       const { file, footer } = writeLog(events, { compression });
       const reader = LogReader.fromBytes(file);
-      const chunkBytes = reader.chunks.reduce((sum, c) => sum + 8 + c.payload.length, 0);
+      const chunkBytes = reader.chunks.reduce((sum, c) => sum + 8 + c.length, 0);
       const perEvent = chunkBytes / events.length;
       const encodedPerEvent = footer.bytes.CLOCK / footer.counts.CLOCK;
       console.log(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { crc32, decodeLogHeader, encodeLogHeader, LOG_FORMAT_VERSION } from '../../codecs/index.js';
+import { crc32, decodeLogHeader, encodeLogHeader, LOG_FORMAT_VERSION, memoryLogSource } from '../../codecs/index.js';
 import type { LogHeader } from '../../codecs/index.js';
 import { crc32Portable } from '../../codecs/crc32.js';
 import { errorCode, sampleHeader } from './log-fixtures.js';
@@ -22,12 +22,12 @@ describe('encodeLogHeader / decodeLogHeader', () => {
     expect(new DataView(bytes.buffer).getUint16(4, true)).toBe(LOG_FORMAT_VERSION);
     const withChunk = new Uint8Array(bytes.length + 3);
     withChunk.set(bytes);
-    expect(decodeLogHeader(withChunk, 'x')).toEqual({ header, end: bytes.length });
+    expect(decodeLogHeader(memoryLogSource(withChunk), 'x')).toEqual({ header, end: bytes.length });
   });
 
   it('ignores keys it does not know but keeps only LogHeader fields', () => {
     const bytes = encodeLogHeader({ ...sampleHeader(), extra: 1 } as LogHeader);
-    expect(decodeLogHeader(bytes, 'x').header).toEqual(sampleHeader());
+    expect(decodeLogHeader(memoryLogSource(bytes), 'x').header).toEqual(sampleHeader());
   });
 
   it('refuses to write an invalid header', () => {

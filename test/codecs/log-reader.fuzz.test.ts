@@ -63,9 +63,9 @@ describe('LogReader on corrupted input', () => {
       const huge = mutated(file, (_, view) => view.setUint32(first, 0xffffffff, true));
       const outcome = tryRead(huge);
       expect(outcome.ok ? 'opened' : errorCode(outcome.error)).toMatch(/^log\.(truncated|chunk)$/);
-      // The same in a cut log: a length that cannot be a chunk is an error, not a cut.
+      // In a log without footer it is damage: the log ends before it, saying so.
       const cut = tryRead(huge.subarray(0, original.chunks[1]!.offset));
-      expect(cut.ok ? 'opened' : errorCode(cut.error)).toMatch(/^log\.(truncated|chunk)$/);
+      expect(cut.ok && cut.reader.truncatedAt).toEqual({ offset: first, icount: 0, reason: expect.stringMatching(/chunk length of 4294967295/) });
     });
   }
 
@@ -87,6 +87,18 @@ describe('LogReader on corrupted input', () => {
         message: expect.stringMatching(new RegExp(`version ${LOG_FORMAT_VERSION + 1}.*version ${LOG_FORMAT_VERSION}`)),
       }),
     );
+  });
+
+  it('still reads a version 2 log (version 3 only added embedded files)', () => {
+    const old = mutated(file, (copy, view) => {
+      view.setUint16(4, 2, true);
+      const headerEnd = reader.chunks[0]!.offset;
+      view.setUint32(headerEnd - 4, crc32(copy.subarray(0, headerEnd - 4)), true);
+    });
+    const outcome = tryRead(old);
+    if (!outcome.ok) throw outcome.error;
+    expect(outcome.events).toEqual(readAll(reader));
+    expect(outcome.reader.footer).toEqual(reader.footer);
   });
 
   it('says log.header for a header length that runs past the file', () => {
@@ -134,8 +146,8 @@ describe('LogReader on corrupted input', () => {
       { eventsPerChunk: 1, endIcount: 60 },
     );
     const chunks = LogReader.fromBytes(ordered).chunks;
-    const frame = (c: { offset: number; payload: Uint8Array }): Uint8Array =>
-      ordered.subarray(c.offset, c.offset + 8 + c.payload.length);
+    const frame = (c: { offset: number; length: number }): Uint8Array =>
+      ordered.subarray(c.offset, c.offset + 8 + c.length);
     // The chunk at icount 50 first, then the one at icount 10: each is valid on its own.
     const spliced = Buffer.concat([ordered.subarray(0, chunks[0]!.offset), frame(chunks[1]!), frame(chunks[0]!)]);
     const outcome = tryRead(spliced);

@@ -33,7 +33,7 @@ describe('LogReader on a log cut at every offset', () => {
     it(`opens a cut log as its complete chunks with truncatedAt, or fails with a log.* code (compression ${compression})`, () => {
       const { file, reader: whole } = smallLog(compression);
       const all = readAll(whole);
-      const chunkEnds = whole.chunks.map((c) => c.offset + 8 + c.payload.length);
+      const chunkEnds = whole.chunks.map((c) => c.offset + 8 + c.length);
       const headerEnd = whole.chunks[0]!.offset;
       for (let cut = 0; cut < file.length; cut++) {
         const outcome = tryRead(file.subarray(0, cut));
@@ -54,6 +54,7 @@ describe('LogReader on a log cut at every offset', () => {
         expect(outcome.reader.truncatedAt, `cut at ${cut}`).toEqual({
           offset: complete === 0 ? headerEnd : chunkEnds[complete - 1],
           icount: seen === 0 ? 0 : all[seen - 1]!.icount,
+          reason: expect.any(String),
         });
         expect(() => outcome.reader.requireComplete()).toThrow(expect.objectContaining({ code: 'log.truncated' }));
       }
@@ -66,7 +67,7 @@ describe('LogReader on a log cut at every offset', () => {
 describe('LogReader on the tail a machine crash leaves', () => {
   const { file, reader: whole } = smallLog('none');
   const second = whole.chunks[1]!;
-  const secondEnd = second.offset + 8 + second.payload.length;
+  const secondEnd = second.offset + 8 + second.length;
   const expectCutAfterFirstChunk = (bytes: Uint8Array): void => {
     const outcome = tryRead(bytes);
     if (!outcome.ok) throw outcome.error;
@@ -86,8 +87,26 @@ describe('LogReader on the tail a machine crash leaves', () => {
     expectCutAfterFirstChunk(torn);
   });
 
-  it('still reports a bad CRC followed by more chunks as log.crc', () => {
-    const bad = Uint8Array.from(file.subarray(0, secondEnd + 3));
+  it('treats a tail of zeros that starts inside a chunk (power loss) as torn, however long', () => {
+    const torn = Uint8Array.from([...file.subarray(0, secondEnd), ...new Uint8Array(5000)]);
+    torn.fill(0, second.offset + 8 + 3);
+    expectCutAfterFirstChunk(torn);
+    expect(LogReader.fromBytes(torn).truncatedAt?.reason).toMatch(/CRC-32 does not match/);
+  });
+
+  it('treats garbage after the last good chunk as damage, naming where it starts', () => {
+    const garbage = Uint8Array.from(file.subarray(0, secondEnd + 3));
+    garbage[second.offset + 8] ^= 0xff;
+    expectCutAfterFirstChunk(garbage);
+    for (const length of [0xffffffff, 0]) {
+      const bad = Uint8Array.from(file.subarray(0, secondEnd + 40));
+      new DataView(bad.buffer).setUint32(second.offset, length, true);
+      expectCutAfterFirstChunk(bad);
+    }
+  });
+
+  it('still reports a bad CRC as log.crc in a log that ends with its footer', () => {
+    const bad = Uint8Array.from(file);
     bad[second.offset + 8] ^= 0xff;
     const outcome = tryRead(bad);
     expect(outcome.ok ? 'read' : errorCode(outcome.error)).toBe('log.crc');

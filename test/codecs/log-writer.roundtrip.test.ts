@@ -97,7 +97,7 @@ describe('LogWriter → LogReader', () => {
     const cut = LogReader.open(path);
     expect(cut.footer).toBeNull();
     expect(cut.chunks).toHaveLength(2);
-    expect(cut.truncatedAt).toEqual({ offset: size(), icount: 4 });
+    expect(cut.truncatedAt).toEqual({ offset: size(), icount: 4, reason: 'the file ends there' });
     expect(readAll(cut).map((e) => e.seq)).toEqual([0, 1, 2, 3]);
     expect(() => cut.requireComplete()).toThrow(/log ends without END at icount 4/);
     writer.close({ icount: 4 });

@@ -239,7 +239,7 @@ describe('a log cut short', () => {
     // Cut in the middle of the chunk before the last (whose last event is a CLOCK read).
     const cutChunk = chunks.at(-2)!;
     const cutPath = temp.path('rtc-loop-cut.rrlog');
-    writeFileSync(cutPath, bytes.subarray(0, cutChunk.offset + Math.floor(cutChunk.payload.length / 2)));
+    writeFileSync(cutPath, bytes.subarray(0, cutChunk.offset + Math.floor(cutChunk.length / 2)));
     const cut = LogReader.open(cutPath);
     expect(cut.footer).toBeNull();
     const lastKept = [...cut.events()].at(-1)!;
