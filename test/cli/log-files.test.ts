@@ -64,12 +64,13 @@ describe('replay memory against log size', () => {
     const large = LogReader.open(logs[1]!);
     expect(large.fileBytes).toBeGreaterThan(10 * small.fileBytes * 0.95);
     // Both replays run the same instructions and events: only the log's size differs. A reader
-    // that held the file would need its 6.8 MB more.
+    // that held the file would need its 6.8 MB (6.5 MiB) more; the margin of 5 MiB absorbs the
+    // RSS noise of a loaded machine (seen up to 5.4 MiB with the lowest of 2 runs).
     const until = small.footer!.endIcount;
-    const smallRss = replayPeakRssMiB(logs[0]!, until, 2);
-    const largeRss = replayPeakRssMiB(logs[1]!, until, 2);
+    const smallRss = replayPeakRssMiB(logs[0]!, until, 3);
+    const largeRss = replayPeakRssMiB(logs[1]!, until, 3);
     expect(largeRss, `peak RSS ${smallRss} MiB for ${small.fileBytes} bytes, ${largeRss} MiB for ${large.fileBytes} bytes`).toBeLessThan(
-      smallRss + 4,
+      smallRss + 5,
     );
   }, 600_000);
 });
