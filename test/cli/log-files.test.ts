@@ -52,27 +52,27 @@ describe('replay memory against log size', () => {
   it('replays the same instructions from a 10x larger log in the same memory (peak RSS the child reports)', () => {
     // The echo guest turns every input byte into one CHAR_READ (about 7 bytes of log).
     const line = 'abcdefghijklmnop'.repeat(6) + '\n';
-    const logs = [1, 10].map((factor) => {
+    const logs = [10, 100].map((factor) => {
       const input = temp.path(`in-${factor}.txt`);
       writeFileSync(input, line.repeat(1000 * factor) + 'q');
       const log = temp.path(`echo-${factor}.rrlog`);
-      const rec = rrvm(['record', '--serial-in', input, '-o', log, guestElf('echo')], { timeoutMs: 180_000 });
+      const rec = rrvm(['record', '--serial-in', input, '-o', log, guestElf('echo')], { timeoutMs: 500_000 });
       expect(rec.code, describeCli(rec)).toBe(0);
       return log;
     });
     const small = LogReader.open(logs[0]!);
     const large = LogReader.open(logs[1]!);
     expect(large.fileBytes).toBeGreaterThan(10 * small.fileBytes * 0.95);
-    // Both replays run the same instructions and events: only the log's size differs. A reader
-    // that held the file would need its 6.8 MB (6.5 MiB) more; the margin of 5 MiB absorbs the
-    // RSS noise of a loaded machine (seen up to 5.4 MiB with the lowest of 2 runs).
+    // Both replays run the same instructions and events: only the log's size differs (6.8 MB and
+    // 68 MB). A reader that held the file would need 65 MiB more; the margin of 30 MiB absorbs
+    // the RSS noise of V8's heap sizing on a loaded machine (seen up to 14 MiB in a full CI run).
     const until = small.footer!.endIcount;
-    const smallRss = replayPeakRssMiB(logs[0]!, until, 3);
-    const largeRss = replayPeakRssMiB(logs[1]!, until, 3);
+    const smallRss = replayPeakRssMiB(logs[0]!, until, 2);
+    const largeRss = replayPeakRssMiB(logs[1]!, until, 2);
     expect(largeRss, `peak RSS ${smallRss} MiB for ${small.fileBytes} bytes, ${largeRss} MiB for ${large.fileBytes} bytes`).toBeLessThan(
-      smallRss + 5,
+      smallRss + 30,
     );
-  }, 600_000);
+  }, 900_000);
 });
 
 describe('faults while recording and in the log', () => {
