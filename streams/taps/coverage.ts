@@ -1,11 +1,11 @@
 import type { Subscription } from 'rxjs';
+import { hex8 } from './internal/hex.js';
 import { openLineFile } from './internal/line-file.js';
 import type { TapSession } from './tap.js';
 
 /** Default output file of the `coverage` tap. */
 export const COVERAGE_FILE = 'coverage.txt';
 
-const hex8 = (v: number): string => v.toString(16).padStart(8, '0');
 
 /**
  * Built-in tap `coverage[=FILE]`: the code the guest executed, as address ranges. Every

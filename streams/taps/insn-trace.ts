@@ -1,12 +1,12 @@
 import type { Subscription } from 'rxjs';
 import { disassemble, REGISTER_NAMES } from './internal/disassemble.js';
+import { hex8 } from './internal/hex.js';
 import { openLineFile } from './internal/line-file.js';
 import type { TapSession } from './tap.js';
 
 /** Default output file of the `insn-trace` tap. */
 export const INSN_TRACE_FILE = 'insn-trace.txt';
 
-const hex8 = (v: number): string => v.toString(16).padStart(8, '0');
 
 /**
  * Built-in tap `insn-trace[=FILE]`: one line per instruction retired — icount, pc, raw bits,

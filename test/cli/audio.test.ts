@@ -12,7 +12,7 @@ import { Machine } from '../../src/machine/machine.js';
 import type { StateRecord } from '../../src/machine/state.js';
 import { replayLog, tempDir } from '../engine/harness.js';
 import { findTool, skipWithoutTool } from '../examples/run-guest.js';
-import { REPO_ROOT, describeCli, expectOneLineFailure, rrvm, type CliResult } from './cli-harness.js';
+import { REPO_ROOT, describeCli, expectOneLineError, rrvm, type CliResult } from './cli-harness.js';
 
 const temp = tempDir('cli-audio');
 afterAll(temp.remove);
@@ -102,17 +102,17 @@ describe('audio on the command line', () => {
     float.writeUInt16LE(3, 20); // IEEE float
     const floatPath = temp.path('float.wav');
     writeFileSync(floatPath, float);
-    expectOneLineFailure(rrvm(['record', '--audio-in', floatPath, '-o', temp.path('x.rrlog'), ELF]), /float\.wav: not PCM S16_LE/);
+    expectOneLineError(rrvm(['record', '--audio-in', floatPath, '-o', temp.path('x.rrlog'), ELF]), /float\.wav: not PCM S16_LE/);
     const fast = Buffer.from(wavBytes({ rate: 96000, channels: 1, samples: new Uint8Array(4) }));
     const fastPath = temp.path('fast.wav');
     writeFileSync(fastPath, fast);
-    expectOneLineFailure(rrvm(['run', '--audio-in', fastPath, ELF]), /fast\.wav: 96000 Hz is not supported/);
+    expectOneLineError(rrvm(['run', '--audio-in', fastPath, ELF]), /fast\.wav: 96000 Hz is not supported/);
     const notWav = temp.path('text.wav');
     writeFileSync(notWav, 'hello');
-    expectOneLineFailure(rrvm(['run', '--audio-in', notWav, ELF]), /text\.wav: not a WAV file/);
-    expectOneLineFailure(rrvm(['run', '--audio-in', 'tone:abc', ELF]), /expected tone:HZ/);
+    expectOneLineError(rrvm(['run', '--audio-in', notWav, ELF]), /text\.wav: not a WAV file/);
+    expectOneLineError(rrvm(['run', '--audio-in', 'tone:abc', ELF]), /expected tone:HZ/);
     const plain = temp.path('hello.rrlog');
     expect(rrvm(['record', '-o', plain, join(REPO_ROOT, 'examples', 'hello', 'hello.elf')]).code).toBe(0);
-    expectOneLineFailure(rrvm(['replay', '--audio-out', temp.path('none.wav'), plain]), /no sound device/);
+    expectOneLineError(rrvm(['replay', '--audio-out', temp.path('none.wav'), plain]), /no sound device/);
   });
 });

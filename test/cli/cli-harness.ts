@@ -41,16 +41,6 @@ export function rrvm(args: readonly string[], options: { input?: Uint8Array | st
   };
 }
 
-/** Asserts exit status 1 and a stderr of one line starting `rrvm: ` and matching `pattern`, without a stack trace. */
-export function expectOneLineFailure(r: CliResult, pattern: RegExp): void {
-  expect(r.code, describeCli(r)).toBe(1);
-  expect(r.stderr).not.toMatch(/^\s{4}at /m);
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^rrvm: /);
-  expect(lines[0]).toMatch(pattern);
-}
-
 /** A human-readable summary for assertion messages. */
 export function describeCli(r: CliResult): string {
   const how = r.timedOut ? 'timed out' : r.signal !== null ? `killed by ${r.signal}` : `exit ${r.code}`;
@@ -94,11 +84,7 @@ export const NO_STACK = /^\s{4}at /m;
 /** stderr is one line starting `rrvm: ` and matching `pattern`, without a stack trace, and the exit status is 1. */
 export function expectOneLineError(r: CliResult, pattern: RegExp): void {
   expect(r.code, describeCli(r)).toBe(1);
-  expect(r.stderr).not.toMatch(NO_STACK);
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^rrvm: /);
-  expect(lines[0]).toMatch(pattern);
+  expectOneLineStderr(r.stderr, pattern);
 }
 
 /**

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../engine/harness.js';
 import { findTool } from '../examples/run-guest.js';
-import { REPO_ROOT, RRVM_CLI, describeCli, expectOneLineFailure, rrvm } from './cli-harness.js';
+import { REPO_ROOT, RRVM_CLI, describeCli, expectOneLineError, rrvm } from './cli-harness.js';
 
 const temp = tempDir('cli-input');
 afterAll(temp.remove);
@@ -46,12 +46,12 @@ describe('input devices on the command line', () => {
   it('names an unknown key in one line, exit 1', () => {
     const script = temp.path('bad-key.jsonl');
     writeFileSync(script, '{"after_ms": 10, "key": "KEY_A", "down": true}\n{"key": "KEY_SHIFTY", "down": true}\n');
-    expectOneLineFailure(rrvm(['record', '--input-script', script, '-o', temp.path('bad.rrlog'), ELF]), /bad-key\.jsonl:2: unknown key "KEY_SHIFTY"/);
+    expectOneLineError(rrvm(['record', '--input-script', script, '-o', temp.path('bad.rrlog'), ELF]), /bad-key\.jsonl:2: unknown key "KEY_SHIFTY"/);
   });
 
   it('refuses --keyboard with a value other than tty, and --keyboard tty without a terminal', () => {
-    expectOneLineFailure(rrvm(['run', '--keyboard', 'usb', ELF]), /--keyboard/);
-    expectOneLineFailure(rrvm(['run', '--keyboard', 'tty', ELF]), /--keyboard tty needs a terminal on stdin/);
+    expectOneLineError(rrvm(['run', '--keyboard', 'usb', ELF]), /--keyboard/);
+    expectOneLineError(rrvm(['run', '--keyboard', 'tty', ELF]), /--keyboard tty needs a terminal on stdin/);
   });
 
   // `script` (util-linux) gives rrvm a pseudo-terminal; the keys are typed into it after rrvm has started.
