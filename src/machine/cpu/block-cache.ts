@@ -8,9 +8,10 @@ const BLOCK_MAX_INSNS = 64;
 const RAM_BASE = 0x8000_0000;
 
 /**
- * The compiled blocks of a hart, indexed by the RAM halfword they start at. A block is a
+ * The compiled blocks of a hart, indexed by the RAM halfword they start at. A bare block is a
  * trace: it follows unconditional jumps (JAL), so it may cover several address ranges, all of
- * which are remembered for invalidation when code is overwritten.
+ * which are remembered for invalidation when code is overwritten. A paged block (translated
+ * mode) stays within its 4 KiB page, and runs only at the virtual address it was compiled for.
  */
 export class BlockCache {
   /** Per RAM halfword: id of the block starting there (0 none yet, -1 not compilable). */
@@ -21,11 +22,15 @@ export class BlockCache {
   readonly fns: (BlockFn | null)[] = [null];
   /** Instruction count of each block by id: it runs only when that many fit in the budget. */
   readonly lengths: number[] = [0];
+  /** Virtual address each paged block was compiled for, by id (its pc values are baked in). */
+  readonly vpcs: number[] = [0];
   /** RAM offset ranges [start, end, start, end, …] each block covers, by id. */
   private readonly ranges: number[][] = [[]];
 
   constructor(
     ramBytes: number,
+    /** True for the translated-mode variant. */
+    private readonly paged: boolean,
     private readonly hart: BlockContext,
     /** Decodes the instruction at a RAM offset; null when it cannot be fetched. */
     private readonly instructionAt: (offset: number) => BlockInstruction | null,
@@ -37,24 +42,27 @@ export class BlockCache {
   /**
    * Compiles the block starting at RAM offset `start`. It runs to a control transfer that
    * leaves the trace (JALR, a JAL to code already in it, a branch back to its start), a cold
-   * op, 64 instructions or the end of RAM; conditional branches are side exits.
+   * op, 64 instructions or the end of RAM; conditional branches are side exits. A paged block
+   * runs at virtual address `start + RAM_BASE + vpcDelta` and stays within its page.
    */
-  compile(start: number): void {
+  compile(start: number, vpcDelta: number): void {
     const insns: BlockInstruction[] = [];
     const ranges: number[] = [];
     const seen = new Set<number>();
     let rangeStart = start;
     let at = start;
-    const ramBytes = this.ids.length << 1;
-    while (insns.length < BLOCK_MAX_INSNS && at < ramBytes && !seen.has(at)) {
+    const lo = this.paged ? start - (start & 0xfff) : 0;
+    const end = Math.min(this.paged ? lo + 4096 : Infinity, this.ids.length << 1);
+    while (insns.length < BLOCK_MAX_INSNS && at < end && !seen.has(at)) {
       const insn = this.instructionAt(at);
-      if (insn === null || !isBlockOp(insn.op)) break;
+      if (insn === null || !isBlockOp(insn.op) || at + insn.length > end) break;
+      insn.pc = (insn.pc + vpcDelta) | 0;
       insns.push(insn);
       seen.add(at);
       at += insn.length;
       if (insn.op === Op.JAL) {
-        const target = (insn.pc + insn.imm - RAM_BASE) >>> 0;
-        if (target < ramBytes && !seen.has(target) && insns.length < BLOCK_MAX_INSNS) {
+        const target = (insn.pc - vpcDelta + insn.imm - RAM_BASE) >>> 0;
+        if (target >= lo && target < end && !seen.has(target) && insns.length < BLOCK_MAX_INSNS) {
           ranges.push(rangeStart, at);
           rangeStart = at = target;
           continue;
@@ -68,8 +76,9 @@ export class BlockCache {
       return;
     }
     const id = this.fns.length;
-    this.fns.push(compileBlock(this.hart, insns));
+    this.fns.push(compileBlock(this.hart, insns, this.paged));
     this.lengths.push(insns.length);
+    this.vpcs.push(insns[0]!.pc);
     this.ranges.push(ranges);
     this.ids[start >>> 1] = id;
   }

@@ -2,6 +2,7 @@ import { type Decoded, X0_SINK } from './decode.js';
 import { Op } from './op.js';
 import * as alu from './alu.js';
 import type { Ram } from '../ram.js';
+import type { DataPages } from './data-pages.js';
 
 /**
  * A compiled block: `run(done, budget)` executes at most `budget` instructions starting at
@@ -23,6 +24,7 @@ export interface BlockContext {
   loadSlow(addr: number, size: 1 | 2 | 4): number;
   storeSlow(addr: number, size: 1 | 2 | 4, value: number): void;
   readonly ram: Ram;
+  readonly dataPages: DataPages;
 }
 
 /** One instruction of a block: its guest address and decoded fields. */
@@ -97,6 +99,15 @@ const ALU: Record<number, (a: string, b: string, i: number) => string> = {
   [Op.REMU]: (a, b) => `remu(${a}, ${b})`,
 };
 
+/**
+ * The declaration that locates a load or store at guest address `a`: in a bare block `o`, the
+ * RAM offset (RAM is at 0x8000_0000); in a paged block `e`, the slot of a's virtual page in
+ * the DataPages tables.
+ */
+function addressing(paged: boolean): string {
+  return paged ? 'e = (a >>> 12) & 255' : 'o = a ^ -0x80000000';
+}
+
 /** Source of a register read: x0 is the constant 0, others are block locals. */
 const reg = (r: number): string => (r === 0 ? '0' : `r${r}`);
 
@@ -105,8 +116,10 @@ const reg = (r: number): string => (r === 0 ? '0' : `r${r}`);
  * block's duration; every exit (side exits, slow paths, the end) breaks out of one labeled
  * statement to a single epilogue that writes them back, which keeps the code small. A block
  * that ends with a branch or jump back to its own start becomes a JS loop bounded by the budget.
+ * A `paged` block (for translated mode) finds loads and stores in the DataPages tables and
+ * takes the translating slow path on a miss; a bare one treats addresses as physical.
  */
-export function blockSource(insns: BlockInstruction[]): string {
+export function blockSource(insns: BlockInstruction[], paged: boolean): string {
   const used = new Set<number>();
   const written = new Set<number>();
   for (const d of insns) {
@@ -140,17 +153,17 @@ export function blockSource(insns: BlockInstruction[]): string {
     } else if (d.op === Op.AUIPC) {
       if (dest !== null) body.push(assign(`${(d.pc + d.imm) | 0}`));
     } else if (load !== undefined) {
-      const aligned = load.align === 0 ? '' : ` && (o & ${load.align}) === 0`;
+      const aligned = load.align === 0 ? '' : ` && (${paged ? 'a' : 'o'} & ${load.align}) === 0`;
       body.push(
-        `{ const a = (${a} + ${d.imm}) | 0; const o = a ^ -0x80000000;`,
-        `  if (o >>> 0 < RAM_BYTES${aligned}) ${dest === null ? '' : `${dest} = `}${load.view}[o >> ${load.shift}];`,
+        `{ const a = (${a} + ${d.imm}) | 0; const ${addressing(paged)};`,
+        `  if (${paged ? 'loadTag[e] === a >>> 12' : 'o >>> 0 < RAM_BYTES'}${aligned}) ${dest === null ? '' : `${dest} = `}${load.view}[${paged ? '(loadBase[e] + (a & 4095))' : 'o'} >> ${load.shift}];`,
         `  else { ${sync} const v = cpu.loadSlow(a, ${load.size}); ${trapExit(i)} ${dest === null ? '' : `${dest} = ${load.fix};`} } }`,
       );
     } else if (store !== undefined) {
-      const aligned = store.align === 0 ? '' : ` && (o & ${store.align}) === 0`;
+      const aligned = store.align === 0 ? '' : ` && (${paged ? 'a' : 'o'} & ${store.align}) === 0`;
       body.push(
-        `{ const a = (${a} + ${d.imm}) | 0; const o = a ^ -0x80000000;`,
-        `  if (o >>> 0 < RAM_BYTES${aligned}) { ${store.view}[o >> ${store.shift}] = ${b};`,
+        `{ const a = (${a} + ${d.imm}) | 0; const ${addressing(paged)};`,
+        `  if (${paged ? 'storeTag[e] === a >>> 12' : 'o >>> 0 < RAM_BYTES'}${aligned}) { ${paged ? 'const o = storeBase[e] + (a & 4095); ' : ''}${store.view}[o >> ${store.shift}] = ${b};`,
         `    if (flags[o >> 6] !== 0) { ${sync} ram.onFlaggedStore(o, ${store.size}); ${exit(`${after}`, `k + ${i + 1}`)} } }`,
         // An MMIO store may end the slice: always leave the block after one.
         `  else { ${sync} cpu.storeSlow(a, ${store.size}, ${b}); ${trapExit(i)} ${exit(`${after}`, `k + ${i + 1}`)} } }`,
@@ -189,8 +202,8 @@ export function blockSource(insns: BlockInstruction[]): string {
 }
 
 /** Compiles a block's source into a function bound to a hart. */
-export function compileBlock(cpu: BlockContext, insns: BlockInstruction[]): BlockFn {
-  const name = `block_${(insns[0]!.pc >>> 0).toString(16)}`;
+export function compileBlock(cpu: BlockContext, insns: BlockInstruction[], paged: boolean): BlockFn {
+  const name = `${paged ? 'paged' : 'block'}_${(insns[0]!.pc >>> 0).toString(16)}`;
   const factory = new Function(
     'cpu',
     'alu',
@@ -199,9 +212,10 @@ const { x, ram } = cpu;
 const { u8, i8, u16, i16, i32 } = ram;
 const flags = ram.chunkFlags;
 const RAM_BYTES = ram.bytes;
+const { loadTag, loadBase, storeTag, storeBase } = cpu.dataPages;
 const { mulh, mulhsu, mulhu, div, divu, rem, remu } = alu;
 return function ${name}(done, budget) {
-${blockSource(insns)}
+${blockSource(insns, paged)}
 };`,
   ) as (cpu: BlockContext, helpers: typeof alu) => BlockFn;
   return factory(cpu, alu);

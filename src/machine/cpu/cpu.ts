@@ -10,6 +10,7 @@ import { raiseException, takePendingInterrupt } from './trap.js';
 import { loadTranslated, storeTranslated, translate, translationMode } from './mmu.js';
 import { Pmp } from './pmp.js';
 import { Access, Tlb } from './tlb.js';
+import { DataPages } from './data-pages.js';
 import { div, divu, mulh, mulhsu, mulhu, rem, remu } from './alu.js';
 import type { BlockInstruction } from './block-compiler.js';
 import { BLOCK_HEAT_THRESHOLD, BlockCache } from './block-cache.js';
@@ -65,6 +66,8 @@ export class Cpu {
   readonly pmp = new Pmp();
   /** Cached Sv32 translations; derived state, flushed on restore. */
   readonly tlb = new Tlb();
+  /** Virtual pages paged compiled blocks access directly; derived state, emptied with the fetch page. */
+  readonly dataPages = new DataPages();
   /**
    * 0 on the fast path (M-mode, no MPRV, no locked PMP entry: addresses are physical and
    * compiled blocks run); 1 when every fetch, load and store is translated and checked.
@@ -91,8 +94,10 @@ export class Cpu {
   /** Immediate of each predecoded instruction. */
   private readonly decodedImm: Int32Array;
   private readonly scratch: Decoded = { op: Op.UNDECODED, rd: 0, rs1: 0, rs2: 0, imm: 0, length: 4 };
-  /** Compiled blocks of hot code. */
+  /** Compiled blocks of hot code run in bare mode. */
   private readonly blocks: BlockCache;
+  /** Compiled blocks of hot code run in translated mode. */
+  private readonly pagedBlocks: BlockCache;
   /** RAM offsets of breakpoints: decoded as Op.BREAKPOINT, so they cost nothing elsewhere. */
   private readonly breakpoints = new Set<number>();
   /** RAM offset of a breakpoint being stepped over (decoded as its real instruction), or -1. */
@@ -111,13 +116,14 @@ export class Cpu {
     // One slot more than RAM has halfwords: the cross-page slot, see fetchOffset.
     this.decodedWord = new Int32Array((ram.bytes >>> 1) + 1);
     this.decodedImm = new Int32Array((ram.bytes >>> 1) + 1);
-    this.blocks = new BlockCache(ram.bytes, this, (off) => this.blockInstructionAt(off));
+    this.blocks = new BlockCache(ram.bytes, false, this, (off) => this.blockInstructionAt(off));
+    this.pagedBlocks = new BlockCache(ram.bytes, true, this, (off) => this.blockInstructionAt(off));
   }
 
-  /** True when a compiled block starts at physical address `address` (for tests and profiling). */
-  hasCompiledBlockAt(address: number): boolean {
+  /** True when a compiled block (a `paged` one: for translated mode) starts at physical address `address` (for tests and profiling). */
+  hasCompiledBlockAt(address: number, paged = false): boolean {
     const off = ((address >>> 0) - 0x8000_0000) >>> 0;
-    return off < this.ram.bytes && this.blocks.ids[off >>> 1]! > 0;
+    return off < this.ram.bytes && (paged ? this.pagedBlocks : this.blocks).ids[off >>> 1]! > 0;
   }
 
   /** The hart's architectural state: registers, pc, icount, privilege, every M and S CSR, PMP, the reservation, WFI (not the TLB). */
@@ -219,6 +225,7 @@ export class Cpu {
     this.forgetCodeAt(off);
     // One interpreted step must not compile a block here while the breakpoint is lifted.
     this.blocks.heat[off >>> 1] = 0;
+    this.pagedBlocks.heat[off >>> 1] = 0;
     try {
       run();
     } finally {
@@ -254,6 +261,7 @@ export class Cpu {
       const first = Math.max(0, (chunk << (CHUNK_SHIFT - 1)) - 1);
       this.decodedWord.fill(0, first, (chunk + 1) << (CHUNK_SHIFT - 1));
       this.blocks.drop(chunk << CHUNK_SHIFT, (chunk + 1) << CHUNK_SHIFT);
+      this.pagedBlocks.drop(chunk << CHUNK_SHIFT, (chunk + 1) << CHUNK_SHIFT);
     }
   }
 
@@ -309,11 +317,13 @@ export class Cpu {
   }
 
   /**
-   * Forgets the page remembered by `fetchOffset`: called whenever a translation may have
-   * changed (privilege, mstatus, satp, PMP, TLB flushes, restore, the start of `run`).
+   * Forgets the page remembered by `fetchOffset` and the data pages of paged blocks: called
+   * whenever a translation may have changed (privilege, mstatus, satp, PMP, TLB flushes,
+   * restore, the start of `run`).
    */
   forgetFetchPage(): void {
     this.fetchVpn = -1;
+    this.dataPages.clear();
   }
 
   /** The RAM offset of the instruction halfword at virtual `va`, or FETCH_FAULT after raising a fault. */
@@ -366,19 +376,25 @@ export class Cpu {
     // Count in an int32 local (slices are short) so the loop does no float arithmetic.
     const base = this.icount;
     this.runBase = base;
-    const { ids, fns, lengths } = this.blocks;
     const ramBytes = this.ram.bytes;
     // A change of translation mode ends the slice, so this holds for the whole loop.
     const bare = this.xlate === 0;
+    const { ids, fns, lengths, vpcs } = bare ? this.blocks : this.pagedBlocks;
     let n = 0;
     let budget = sliceBudget(this.sliceLimit, base);
     // NB: this loop stays small and sees every path early, so V8 optimizes it once and for
     // all; the big interpreter switch may deoptimize on a rare op without slowing it down.
     while (n < budget) {
-      const off = (this.pc ^ RAM_BASE_XOR) >>> 0;
-      const id = bare && off < ramBytes ? ids[off >>> 1]! : 0;
+      const pc = this.pc;
+      // Translated mode: a paged block may start at pc when pc is on the page instructions were
+      // last fetched from (its fetch was permitted) and the block was compiled for this address.
+      const inPage = pc & 0xfff;
+      const off = bare ? (pc ^ RAM_BASE_XOR) >>> 0 : pc >>> 12 === this.fetchVpn && inPage !== 0xffe ? this.fetchPageOffset + inPage : ramBytes;
+      let id = off < ramBytes ? ids[off >>> 1]! : 0;
+      if (!bare && id > 0 && vpcs[id] !== pc) id = 0;
       if (id > 0 && lengths[id]! <= budget - n) n += fns[id]!(n, budget - n);
-      else n = this.interpret(n, budget);
+      // On a page it has not fetched from, the interpreter looks up the page and may hand straight back.
+      else n = this.interpret(n, budget, !bare && off === ramBytes);
       budget = sliceBudget(this.sliceLimit, base);
     }
     this.icount = base + n;
@@ -387,9 +403,11 @@ export class Cpu {
   /**
    * The interpreter: executes from `this.pc`, with `start` instructions of this `run` call
    * done, until the budget is used up or it reaches the start of a compiled block that fits
-   * (it always executes at least one instruction). Returns the instructions done so far.
+   * (it executes at least one instruction, unless `newPage` — translated mode, `run` found no
+   * fetch page for pc — and a block starts at pc once its page is fetched from). Returns the
+   * instructions done so far.
    */
-  private interpret(start: number, budgetIn: number): number {
+  private interpret(start: number, budgetIn: number, newPage: boolean): number {
     const x = this.x;
     const words = this.decodedWord;
     const imms = this.decodedImm;
@@ -404,9 +422,10 @@ export class Cpu {
     // Translated mode: no compiled blocks, and every load and store takes the slow path.
     const bare = this.xlate === 0;
     const dataBytes = bare ? ramBytes : 0;
-    const blocks = this.blocks;
+    const blocks = bare ? this.blocks : this.pagedBlocks;
     const blockIds = blocks.ids;
     const blockLengths = blocks.lengths;
+    const blockVpcs = blocks.vpcs;
     const heat = blocks.heat;
     let pc = this.pc;
     const base = this.runBase;
@@ -426,15 +445,19 @@ export class Cpu {
         }
       }
       const slot = off >>> 1;
-      let id = bare ? blockIds[slot]! : 0;
+      // Translated mode: the cross-page slot has no block; a block compiled for another virtual
+      // address of this code does not run here.
+      let id = off < ramBytes ? blockIds[slot]! : -1;
+      if (!bare && id > 0 && blockVpcs[id] !== pc) id = -1;
       let fresh = false;
-      if (id === 0 && bare && ++heat[slot] === BLOCK_HEAT_THRESHOLD) {
-        blocks.compile(off);
+      if (id === 0 && ++heat[slot] === BLOCK_HEAT_THRESHOLD) {
+        blocks.compile(off, bare ? 0 : pc - ((off + 0x8000_0000) | 0));
         id = blockIds[slot]!;
         fresh = true;
       }
-      // Hand over to a compiled block that fits, unless `run` sent us here because it does not.
-      if (id > 0 && (n > start || fresh) && blockLengths[id]! <= budget - n) break;
+      // Hand over to a compiled block that fits, unless `run` sent us here because it does not
+      // (rather than because it could not look the block up, which it now can).
+      if (id > 0 && (n > start || fresh || (newPage && pc >>> 12 === this.fetchVpn)) && blockLengths[id]! <= budget - n) break;
       let w = words[slot]!;
       if (w === 0) {
         w = this.decodeAt(off);

@@ -88,11 +88,20 @@ function translateParts(cpu: Cpu, va: number, size: number, access: number, out:
 
 const parts = new Float64Array(2);
 
+/** Lets compiled code access the page of `va` directly when physical `pa` is RAM and PMP answers the same everywhere. */
+function rememberDataPage(cpu: Cpu, store: boolean, va: number, pa: number): void {
+  const page = pa - 0x8000_0000 - (pa & 0xfff);
+  if (page >= 0 && page + 4096 <= cpu.ram.bytes && cpu.pmp.uniformAnswer()) cpu.dataPages.fill(store, va >>> 12, page);
+}
+
 /** A load of `size` bytes at virtual `va` in translated mode; returns 0 after raising a fault. */
 export function loadTranslated(cpu: Cpu, va: number, size: 1 | 2 | 4): number {
   if (!translateParts(cpu, va, size, Access.LOAD, parts)) return 0;
   const first = firstPart(va, size);
-  if (first === size) return physicalLoad(cpu, parts[0]!, size, va);
+  if (first === size) {
+    rememberDataPage(cpu, false, va, parts[0]!);
+    return physicalLoad(cpu, parts[0]!, size, va);
+  }
   let v = 0;
   for (let i = size - 1; i >= 0; i--) {
     const byte = physicalLoad(cpu, i < first ? parts[0]! + i : parts[1]! + (i - first), 1, va);
@@ -106,7 +115,10 @@ export function loadTranslated(cpu: Cpu, va: number, size: 1 | 2 | 4): number {
 export function storeTranslated(cpu: Cpu, va: number, size: 1 | 2 | 4, value: number): void {
   if (!translateParts(cpu, va, size, Access.STORE, parts)) return;
   const first = firstPart(va, size);
-  if (first === size) return physicalStore(cpu, parts[0]!, size, value, va);
+  if (first === size) {
+    rememberDataPage(cpu, true, va, parts[0]!);
+    return physicalStore(cpu, parts[0]!, size, value, va);
+  }
   for (let i = 0; i < size && !cpu.excepted; i++) {
     physicalStore(cpu, i < first ? parts[0]! + i : parts[1]! + (i - first), 1, value >>> (8 * i), va);
   }
