@@ -2,6 +2,9 @@ import type { AccessSize, MmioDevice } from './mmio-device.js';
 import type { Ram } from './ram.js';
 import { MemoryMap } from './memory-map.js';
 
+/** log2 of the page size the device index uses. */
+const PAGE_SHIFT = 12;
+
 interface Mapping {
   base: number;
   size: number;
@@ -20,13 +23,19 @@ export class Bus {
   onMmioWrite: () => void = () => {};
   /** Hears every device access while an execution tap listens (null: nobody, no cost). */
   mmioObserver: ((write: boolean, device: string, offset: number, size: AccessSize, value: number) => void) | null = null;
-  private readonly mappings: Mapping[] = [];
+  /** The mappings touching each 4 KiB page of the address space, by page number (usually one). */
+  private readonly byPage = new Map<number, Mapping[]>();
 
   constructor(readonly ram: Ram) {}
 
   /** Maps `device` at `[base, base + size)`. */
   map(base: number, size: number, device: MmioDevice): void {
-    this.mappings.push({ base: base >>> 0, size, device });
+    const mapping = { base: base >>> 0, size, device };
+    for (let page = mapping.base >>> PAGE_SHIFT; page <= (mapping.base + size - 1) >>> PAGE_SHIFT; page++) {
+      const list = this.byPage.get(page);
+      if (list === undefined) this.byPage.set(page, [mapping]);
+      else list.push(mapping);
+    }
   }
 
   /** Reads `size` bytes at physical address `addr` (any alignment), zero-extended. */
@@ -57,10 +66,12 @@ export class Bus {
     this.onMmioWrite();
   }
 
-  /** The device of an MMIO access that lies wholly inside one mapping and is naturally aligned. */
+  /** The device of an MMIO access that lies wholly inside one mapping and is naturally aligned (found by its page). */
   private find(addr: number, size: number): Mapping | undefined {
     if ((addr & (size - 1)) !== 0) return undefined;
-    for (const m of this.mappings) {
+    const list = this.byPage.get(addr >>> PAGE_SHIFT);
+    if (list === undefined) return undefined;
+    for (const m of list) {
       if (addr >= m.base && addr + size <= m.base + m.size) return m;
     }
     return undefined;

@@ -1,5 +1,6 @@
 import { compileBlock, endsBlock, isBlockOp, type BlockContext, type BlockFn, type BlockInstruction } from './block-compiler.js';
 import { Op } from './op.js';
+import { CHUNK_SHIFT } from '../ram.js';
 
 /** Executions of an address before a block is compiled there (code that runs once stays interpreted). */
 export const BLOCK_HEAT_THRESHOLD = 32;
@@ -26,6 +27,8 @@ export class BlockCache {
   readonly vpcs: number[] = [0];
   /** RAM offset ranges [start, end, start, end, …] each block covers, by id. */
   private readonly ranges: number[][] = [[]];
+  /** Ids of the blocks covering each 64-byte chunk of RAM that holds compiled code (some may be dropped since). */
+  private readonly byChunk = new Map<number, number[]>();
 
   constructor(
     ramBytes: number,
@@ -81,24 +84,46 @@ export class BlockCache {
     this.vpcs.push(insns[0]!.pc);
     this.ranges.push(ranges);
     this.ids[start >>> 1] = id;
+    for (let r = 0; r < ranges.length; r += 2) {
+      for (let chunk = ranges[r]! >>> CHUNK_SHIFT; chunk <= (ranges[r + 1]! - 1) >>> CHUNK_SHIFT; chunk++) {
+        const list = this.byChunk.get(chunk);
+        if (list === undefined) this.byChunk.set(chunk, [id]);
+        else list.push(id);
+      }
+    }
   }
 
-  /** Forgets every block that covers any byte of RAM offsets `[start, end)`. */
+  /** Forgets every block that covers any byte of RAM offsets `[start, end)` (found through the chunks they cover). */
   drop(start: number, end: number): void {
-    for (let id = 1; id < this.fns.length; id++) {
-      if (this.fns[id] === null) continue;
-      const ranges = this.ranges[id]!;
-      for (let r = 0; r < ranges.length; r += 2) {
-        if (ranges[r]! < end && ranges[r + 1]! > start) {
-          this.fns[id] = null;
-          this.ids[ranges[0]! >>> 1] = 0;
-          this.heat[ranges[0]! >>> 1] = 0;
-          break;
+    for (let chunk = start >>> CHUNK_SHIFT; chunk <= (end - 1) >>> CHUNK_SHIFT; chunk++) {
+      const list = this.byChunk.get(chunk);
+      if (list === undefined) continue;
+      const kept: number[] = [];
+      for (const id of list) {
+        if (this.fns[id] === null) continue;
+        const ranges = this.ranges[id]!;
+        if (!overlaps(ranges, start, end)) {
+          kept.push(id);
+          continue;
         }
+        this.fns[id] = null;
+        this.ranges[id] = [];
+        this.ids[ranges[0]! >>> 1] = 0;
+        this.heat[ranges[0]! >>> 1] = 0;
       }
+      if (kept.length > 0) this.byChunk.set(chunk, kept);
+      else this.byChunk.delete(chunk);
     }
     for (let slot = start >>> 1; slot < end >>> 1; slot++) {
       if (this.ids[slot] === -1) this.ids[slot] = 0;
     }
   }
+}
+
+/** True when any range of `[start, end, start, end, …]` overlaps `[from, to)`. */
+function overlaps(ranges: readonly number[], from: number, to: number): boolean {
+  for (let r = 0; r < ranges.length; r += 2) {
+    if (ranges[r]! < to && ranges[r + 1]! > from) return true;
+  }
+  return false;
 }
