@@ -5,7 +5,7 @@
 // One recording then serves the checks that need every family in one log: `rrvm dump` has a
 // line of each, a snapshot taken with frames, audio periods and block requests still to come
 // resumes to the same end, and time travel over it reaches the same states in any order.
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +27,6 @@ afterAll(temp.remove);
 
 const ELF = join(REPO_ROOT, 'examples', 'devices-all', 'devices-all.elf');
 const IMAGE = temp.path('disk.img');
-const SCRIPT = temp.path('keys.jsonl');
 const RECORDINGS = 20;
 const LONG_MS = 60_000;
 
@@ -42,14 +41,14 @@ interface Take {
   peerErrors: string[];
 }
 
-async function recordOnce(log: string, extra: string[] = []): Promise<Take> {
+async function recordOnce(log: string): Promise<Take> {
   const peer = await NetPeer.open();
   const guestPort = await freeUdpPort();
   // Datagrams sent before rrvm binds its port are lost: the peer starts once the guest is ready.
   let ready: () => void = () => {};
   const started = new Promise<void>((resolve) => (ready = resolve));
   const args = ['record', '--chaos-io', '--drive', `file=${IMAGE}`, '--rng', '--net', `udp:${guestPort}:127.0.0.1:${peer.port}`];
-  args.push('--input-script', SCRIPT, '--audio-in', DEVICES_ALL_AUDIO_IN, ...extra, '-o', log, ELF);
+  args.push('--input-script', DEVICES_ALL_SCRIPT, '--audio-in', DEVICES_ALL_AUDIO_IN, '-o', log, ELF);
   const run = rrvmAsync(args, { timeoutMs: LONG_MS, onStdout: (text) => text.includes('devices-all: ready') && ready() });
   await Promise.race([started, run]);
   const played = await peer.play(guestPort, devicesAllPeerSteps());
@@ -79,7 +78,6 @@ beforeAll(() => {
   execFileSync(process.execPath, [join(REPO_ROOT, 'examples', 'disk-test', 'make-image.mjs'), temp.path('base.img')], { stdio: 'ignore' });
   // The guest writes to the drive; rrvm keeps the writes in memory, and the tests use a copy anyway.
   copyFileSync(temp.path('base.img'), IMAGE);
-  writeFileSync(SCRIPT, DEVICES_ALL_SCRIPT + '\n');
   expected = `devices-all: ready\n${devicesAllSummary(readFileSync(IMAGE))}\ndevices-all: done\n`;
 });
 

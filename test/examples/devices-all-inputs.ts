@@ -1,15 +1,15 @@
-// What the devices-all guest is given in the tests — the frames a UDP peer sends, the input
-// script (keys and serial bytes), the audio source — and the summary lines it must print for
-// them, computed here from those inputs and the disk image (FNV-1a 32, as the guest digests).
+// What the devices-all guest is given in the tests — the frames a UDP peer sends (the same
+// as examples/devices-all/peer.mjs), its input script (keys and serial bytes), the audio
+// source — and the summary lines it must print for them, computed here from those inputs and
+// the disk image (FNV-1a 32, as the guest digests).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseInputScript } from '../../streams/sources/input-script.js';
 import { GUEST_MAC_TEXT, PEER_MAC, macOf } from '../../bench/net-frames.js';
+import { EXAMPLES_DIR } from './run-guest.js';
 
 /** The input script: typed keys, serial bytes, then KEY_ESC (key lines attach the keyboard). */
-export const DEVICES_ALL_SCRIPT = [
-  '{"after_ms": 20, "text": "rrvm"}',
-  '{"after_ms": 10, "serial": "hi\\n"}',
-  '{"after_ms": 20, "key": "KEY_ESC", "down": true}',
-].join('\n');
+export const DEVICES_ALL_SCRIPT = join(EXAMPLES_DIR, 'devices-all', 'input.jsonl');
 
 /** `--audio-in`: a tone whose captured peak and RMS are known exactly. */
 export const DEVICES_ALL_AUDIO_IN = 'tone:440';
@@ -69,14 +69,15 @@ export function devicesAllSummary(image: Uint8Array): string {
   for (let round = 1; round < 6; round++) for (let j = 0; j < 4; j++) disk = fnv(writePattern(4 * (round - 1) + j), disk);
   const frames = devicesAllPeerSteps().map((s) => s.frame);
   const net = frames.reduce((h, f) => fnv(f, h), 2166136261);
-  const events = parseInputScript(DEVICES_ALL_SCRIPT, 'script').flatMap((line) => line.input ?? []).flatMap((action) => action.events);
+  const script = parseInputScript(readFileSync(DEVICES_ALL_SCRIPT, 'utf8'), DEVICES_ALL_SCRIPT);
+  const events = script.flatMap((line) => line.input ?? []).flatMap((action) => action.events);
   const evdev = Buffer.alloc((events.length / 3) * 8);
   for (let i = 0; i < events.length / 3; i++) {
     evdev.writeUInt16LE(events[3 * i]!, 8 * i);
     evdev.writeUInt16LE(events[3 * i + 1]!, 8 * i + 2);
     evdev.writeInt32LE(events[3 * i + 2]!, 8 * i + 4);
   }
-  const serial = new TextEncoder().encode('hi\n');
+  const serial = Buffer.concat(script.flatMap((line) => (line.serial === undefined ? [] : [line.serial])));
   return [
     `devices-all: disk 48 requests in 6 rounds, fnv=${hex8(disk)}`,
     `devices-all: net ${frames.length} frames echoed, fnv=${hex8(net)}`,
