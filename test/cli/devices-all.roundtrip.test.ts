@@ -51,7 +51,8 @@ async function recordOnce(log: string): Promise<Take> {
   args.push('--input-script', DEVICES_ALL_SCRIPT, '--audio-in', DEVICES_ALL_AUDIO_IN, '-o', log, ELF);
   const run = rrvmAsync(args, { timeoutMs: LONG_MS, onStdout: (text) => text.includes('devices-all: ready') && ready() });
   await Promise.race([started, run]);
-  const played = await peer.play(guestPort, devicesAllPeerSteps());
+  // A loaded machine may answer late: wait up to 10 s for the last echoes (not at all once all came back).
+  const played = await peer.play(guestPort, devicesAllPeerSteps(), 10_000);
   const rec = await run;
   peer.close();
   const seed = /--chaos-io seed (\d+)/.exec(rec.stderr)?.[1] ?? '?';
