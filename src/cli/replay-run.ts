@@ -96,12 +96,14 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
     await attached.finish().catch(() => undefined);
     throw err;
   }
+  // Before the drives close: closing drops their in-memory writes, which the snapshot keeps.
+  const snapshot = options.saveSnapshot === undefined ? null : encodeSnapshot(replay.snapshot());
   for (const d of drives) d.image.close();
   progress.done();
   console$.complete();
   netTx$.complete();
   await attached.finish();
-  if (options.saveSnapshot !== undefined) writeFileAtomically(options.saveSnapshot, encodeSnapshot(replay.snapshot()));
+  if (options.saveSnapshot !== undefined && snapshot !== null) writeFileAtomically(options.saveSnapshot, snapshot);
   writeAudioOut(options.audioOut, audioOut);
   return {
     result,

@@ -15,7 +15,7 @@ export const RRVM_CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 export const GUESTS = ['hello', 'echo', 'clock', 'cpu-bench', 'isa-selftest', 'rtc-loop', 'debug-demo', 'mmio-poll', 'paging'] as const;
 export type Guest = (typeof GUESTS)[number];
 /** Guests with a committed ELF that need virtio devices (run by their own tests, checked for reproducible builds). */
-export const VIRTIO_GUESTS = ['disk-test', 'rng', 'input-log', 'audio'] as const;
+export const VIRTIO_GUESTS = ['disk-test', 'rng', 'input-log', 'audio', 'devices-all'] as const;
 
 /** Serial input fed to the echo guest (ends with the 'q' that makes it exit). */
 export const ECHO_INPUT = join(EXAMPLES_DIR, 'echo', 'input.txt');
