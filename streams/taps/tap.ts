@@ -24,6 +24,8 @@ export interface TapSession {
    * (streams/exec-streams.ts). Free while nobody subscribes; `insns$` slows the run down.
    */
   readonly exec: ExecTapStreams;
+  /** The guest ELF file (for symbols and line numbers), when the engine has it. */
+  readonly elf?: Uint8Array;
   /** Options from the tap spec (`NAME=FILE,key=value` → `{ file: 'FILE', key: 'value' }`). */
   readonly options: Record<string, string>;
 }
