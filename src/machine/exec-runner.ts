@@ -23,15 +23,14 @@ export interface RunTarget {
 const MAX_BLOCK_INSNS = 64;
 const PAGE_MASK = ~0xfff;
 
-/** The instructions of the block starting at a pc, as the code reads before it runs. */
-interface BlockPlan {
-  pc: number;
-  icount: number;
+/** The instructions of a block, as the code reads before it runs. */
+interface BlockShape {
   /** Instructions planned (at least 1). */
   insns: number;
   /** `offsets[k]`: bytes of the first k instructions (k = 0..insns). */
   offsets: number[];
 }
+
 
 /** Ops after which a block ends: control transfers, and whatever may change privilege, translation or the code. */
 function endsBlock(op: number): boolean {
@@ -54,9 +53,17 @@ export class ExecRunner {
   private readonly access: PlannedAccess = { kind: 0, address: 0, size: 4, rd: 0, operand: 0 };
   /** Device accesses seen, so that a load or store that reached a device is not reported as RAM. */
   private mmioSeen = 0;
-  /** A block cut by the end of a slice, continued by the next one. */
-  private pending: BlockPlan | null = null;
+  /** The shape of the block open across slices (cut by the end of one, continued by the next), or null. */
+  private pending: BlockShape | null = null;
+  /** The current block: its pc, the icount of its first instruction, the physical address of its pc (-1: unreadable). */
+  private blockPc = 0;
+  private blockIcount = 0;
+  private blockPhysical = -1;
+  /** True when the current block's shape came from the cache. */
+  private blockKnown = false;
   private lastSample = -1;
+  /** Block shapes by physical address, of blocks that ran whole (so the CPU watches their code for stores). */
+  private readonly shapes = new Map<number, BlockShape>();
 
   constructor(
     private readonly target: RunTarget,
@@ -101,11 +108,16 @@ export class ExecRunner {
     }
   }
 
+  /** Code in RAM changed: forgets every block shape read before. */
+  forgetCode(): void {
+    this.shapes.clear();
+  }
+
   /** Reports the block still open (call when the run ends or observation stops). */
   flush(): void {
-    const plan = this.pending;
+    const shape = this.pending;
     this.pending = null;
-    if (plan !== null) this.reportBlock(plan, this.target.cpu.icount - plan.icount);
+    if (shape !== null) this.reportBlock(shape, this.target.cpu.icount - this.blockIcount);
   }
 
   private runBody(limitIcount: number): void {
@@ -120,35 +132,43 @@ export class ExecRunner {
     while (target.halted === null && cpu.icount < limitIcount) {
       const icount = cpu.icount;
       const pc = cpu.pc >>> 0;
-      let plan = this.pending;
-      if (plan === null || plan.pc + plan.offsets[icount - plan.icount]! !== pc) {
+      let shape = this.pending;
+      if (shape === null || this.blockPc + shape.offsets[icount - this.blockIcount]! !== pc) {
         this.flush();
-        plan = this.planBlock(pc, icount);
+        shape = this.startBlock(pc, icount);
       }
       this.pending = null;
       this.trapTaken = false;
-      const end = Math.min(limitIcount, plan.icount + plan.insns);
+      const end = Math.min(limitIcount, this.blockIcount + shape.insns);
       if (this.stepping) this.runSteps(end);
       else target.runFree(end);
-      const done = cpu.icount - plan.icount;
+      const done = cpu.icount - this.blockIcount;
       const stopped = cpu.breakpointHit || target.watchHit !== null;
       // Idle in WFI: nothing ran and no trap moved the pc.
       const idle = cpu.icount === icount && (cpu.pc >>> 0) === pc && !this.trapTaken;
-      if (this.trapTaken || done >= plan.insns || target.halted !== null || stopped || idle) this.reportBlock(plan, done);
-      else this.pending = plan;
+      // Cached only once every instruction ran: the CPU then watches all of its code for stores.
+      if (done >= shape.insns && !this.blockKnown && this.blockPhysical >= 0) this.shapes.set(this.blockPhysical, shape);
+      if (this.trapTaken || done >= shape.insns || target.halted !== null || stopped || idle) this.reportBlock(shape, done);
+      else this.pending = shape;
       if (stopped || idle) return;
     }
   }
 
-  private reportBlock(plan: BlockPlan, insns: number): void {
-    if (insns > 0) this.observer.block(plan.icount, plan.pc, insns, plan.offsets[Math.min(insns, plan.insns)]!);
+  private reportBlock(shape: BlockShape, insns: number): void {
+    if (insns > 0) this.observer.block(this.blockIcount, this.blockPc, insns, shape.offsets[Math.min(insns, shape.insns)]!);
   }
 
-  /** Reads the block at `pc` from the code in memory: up to its first block-ending instruction. */
-  private planBlock(pc: number, icount: number): BlockPlan {
+  /** Opens the block at `pc`: its shape from the cache, or read from the code in memory (up to its first block-ending instruction). */
+  private startBlock(pc: number, icount: number): BlockShape {
+    const base = this.codeAddress(pc);
+    this.blockPc = pc;
+    this.blockIcount = icount;
+    this.blockPhysical = base;
+    const known = base < 0 ? undefined : this.shapes.get(base);
+    this.blockKnown = known !== undefined;
+    if (known !== undefined) return known;
     const offsets = [0];
     const page = pc & PAGE_MASK;
-    const base = this.codeAddress(pc);
     let at = 0;
     while (offsets.length <= MAX_BLOCK_INSNS) {
       const bits = base < 0 ? 0 : this.readCode(base + at);
@@ -159,7 +179,7 @@ export class ExecRunner {
       offsets.push(at);
       if (bits === 0 || endsBlock(this.decode(bits).op)) break;
     }
-    return { pc, icount, insns: offsets.length - 1, offsets };
+    return { insns: offsets.length - 1, offsets };
   }
 
   private runSteps(limitIcount: number): void {

@@ -223,6 +223,7 @@ export class Machine {
       else ram.u8.set(target, p << PAGE_SHIFT);
       ram.markPage(p);
       this.cpu.invalidateCode(p << PAGE_SHIFT, PAGE_BYTES);
+      this.runner?.forgetCode();
     }
     this.ramBase = { pages: saved.pages, epoch: ram.nextEpoch() };
     this.restoreState(saved.state);
@@ -407,6 +408,8 @@ export class Machine {
 
   private onFlaggedStore(offset: number, size: number): void {
     this.ram.noteStore(offset, size);
+    const flags = this.ram.chunkFlags;
+    if (this.runner !== null && ((flags[offset >>> CHUNK_SHIFT]! | flags[(offset + size - 1) >>> CHUNK_SHIFT]!) & ChunkFlag.CODE) !== 0) this.runner.forgetCode();
     this.cpu.invalidateCode(offset, size);
     for (const w of this.writeWatches) {
       if (offset < w.offset + w.length && offset + size > w.offset) {
