@@ -31,10 +31,36 @@ interface BlockShape {
   offsets: number[];
 }
 
-
 /** Ops after which a block ends: control transfers, and whatever may change privilege, translation or the code. */
 function endsBlock(op: number): boolean {
-  return (op >= Op.JAL && op <= Op.BGEU) || (op >= Op.CSRRW && op <= Op.SFENCE_VMA) || op === Op.SRET || op === Op.ILLEGAL || op === Op.UNDECODED;
+  switch (op) {
+    case Op.JAL:
+    case Op.JALR:
+    case Op.BEQ:
+    case Op.BNE:
+    case Op.BLT:
+    case Op.BGE:
+    case Op.BLTU:
+    case Op.BGEU:
+    case Op.CSRRW:
+    case Op.CSRRS:
+    case Op.CSRRC:
+    case Op.CSRRWI:
+    case Op.CSRRSI:
+    case Op.CSRRCI:
+    case Op.ECALL:
+    case Op.EBREAK:
+    case Op.MRET:
+    case Op.SRET:
+    case Op.WFI:
+    case Op.FENCE_I:
+    case Op.SFENCE_VMA:
+    case Op.ILLEGAL:
+    case Op.UNDECODED:
+      return true;
+    default:
+      return false;
+  }
 }
 
 /**
@@ -61,6 +87,7 @@ export class ExecRunner {
   private blockPhysical = -1;
   /** True when the current block's shape came from the cache. */
   private blockKnown = false;
+  /** The icount of the last pc sample (so that a run resumed at a sample point does not sample twice). */
   private lastSample = -1;
   /** Block shapes by physical address, of blocks that ran whole (so the CPU watches their code for stores). */
   private readonly shapes = new Map<number, BlockShape>();
