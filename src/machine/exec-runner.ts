@@ -135,6 +135,23 @@ export class ExecRunner {
     }
   }
 
+  /**
+   * Takes over from the runner `previous` when what is observed changes mid-run (a tap
+   * subscribed or unsubscribed at the end of a slice): the last sample point, and the open
+   * block if this one reports blocks too (otherwise `previous` reports it now), so that a change
+   * at a slice boundary reports nothing twice and cuts no block.
+   */
+  adopt(previous: ExecRunner): void {
+    this.lastSample = previous.lastSample;
+    if (!this.wants.blocks || !previous.wants.blocks) return previous.flush();
+    this.pending = previous.pending;
+    this.blockPc = previous.blockPc;
+    this.blockIcount = previous.blockIcount;
+    this.blockPhysical = previous.blockPhysical;
+    this.blockKnown = previous.blockKnown;
+    for (const [address, shape] of previous.shapes) this.shapes.set(address, shape);
+  }
+
   /** Code in RAM changed: forgets every block shape read before. */
   forgetCode(): void {
     this.shapes.clear();

@@ -271,8 +271,11 @@ export class Machine {
    * (instructions, blocks, memory accesses, pc samples: see ExecRunner); null stops all reports.
    */
   observe(observer: ExecObserver | null, wants: ExecWants = WANT_EVENTS_ONLY): void {
-    this.flushObservations();
     const runner = observer === null ? null : new ExecRunner(this, observer, wants);
+    if (this.runner !== null) {
+      if (runner !== null) runner.adopt(this.runner);
+      else this.runner.flush();
+    }
     this.runner = runner;
     this.bus.mmioObserver = runner === null ? null : (write, device, offset, size, value) => runner.onMmio(write, device, offset, size, value);
     this.cpu.onTrap = runner === null ? null : (cause, tval, epc) => runner.onTrap(cause, tval, epc);

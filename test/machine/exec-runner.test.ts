@@ -96,4 +96,23 @@ describe('observed runs', () => {
       }
     }
   });
+
+  it('reports each block and sample once when what is observed changes at a slice boundary', () => {
+    const reference = recorder();
+    const m0 = machineWith(LOOP);
+    m0.observe(reference, ALL);
+    runSliced(m0, 10_000);
+    const m = machineWith(LOOP);
+    const seen = recorder();
+    const blocksOnly = { ...ALL, insns: false, memory: false };
+    for (let before = -1, k = 0; m.icount !== before; k++) {
+      before = m.icount;
+      // A tap subscribing to and unsubscribing from the instruction stream every slice.
+      m.observe(seen, k % 2 === 0 ? ALL : blocksOnly);
+      m.run(m.icount + 7);
+    }
+    m.flushObservations();
+    expect(seen.rows['block']).toEqual(reference.rows['block']);
+    expect(seen.rows['sample']).toEqual(reference.rows['sample']);
+  });
 });
