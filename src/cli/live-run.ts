@@ -93,7 +93,7 @@ export async function liveRun(elfPath: string, options: LiveOptions, record: Rec
             ...(record.chaosSeed === undefined ? {} : { chaosSeed: record.chaosSeed }),
           }, { pullKinds: PULL_FAMILIES.map((family) => family.kind) });
     const exec = new ExecStreams();
-    const attached = attachTaps(taps, { mode: record === null ? 'run' : 'record', events$: events.events$, console$, netTx$, exec });
+    const attached = attachTaps(taps, { mode: record === null ? 'run' : 'record', events$: events.events$, console$, netTx$, exec, elf: bytes });
     live = liveSession({
       image,
       exec,

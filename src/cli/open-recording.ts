@@ -18,6 +18,8 @@ export interface Recording {
   reader: LogReader;
   header: LogHeader;
   image: ElfImage;
+  /** The guest ELF file's bytes. */
+  elf: Uint8Array;
 }
 
 /**
@@ -41,5 +43,5 @@ export function openRecording(logPath: string, options: OpenRecordingOptions): R
       `${elfPath} is not the ELF this log was recorded with (sha256 ${sha.slice(0, 16)}…, the log expects ${header.elfSha256.slice(0, 16)}…); pass --elf with the right file, or --force to replay anyway`,
     );
   }
-  return { reader, header, image };
+  return { reader, header, image, elf: bytes };
 }

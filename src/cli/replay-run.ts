@@ -57,7 +57,7 @@ export interface ReplayOutcome {
  * against the header's hash, then replays with the gate. A mismatch throws DivergenceError.
  */
 export async function replayLog(logPath: string, options: ReplayOptions, onConsole: (bytes: Uint8Array) => void): Promise<ReplayOutcome> {
-  const { reader, header, image } = openRecording(logPath, options);
+  const { reader, header, image, elf } = openRecording(logPath, options);
   const drives = openReplayDrives(header.disks, parseDrives(options.drive ?? []));
   if (options.saveSnapshot !== undefined) checkSnapshotTarget(options.saveSnapshot, [logPath, header.elfPath]);
   const from = options.fromSnapshot === undefined ? undefined : { bytes: readInputFile(options.fromSnapshot, 'snapshot'), name: options.fromSnapshot };
@@ -67,7 +67,7 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
   const console$ = new Subject<{ icount: number; bytes: Uint8Array }>();
   const exec = new ExecStreams();
   const netTx$ = new Subject<NetTxFrame>();
-  const attached = attachTaps(taps, { mode: 'replay', events$: events.events$, console$, netTx$, exec });
+  const attached = attachTaps(taps, { mode: 'replay', events$: events.events$, console$, netTx$, exec, elf });
   const progress = progressLine('replaying', reader.footer?.endIcount ?? reader.truncatedAt?.icount ?? 0);
   const replay = replaySession({
     image,

@@ -1,9 +1,7 @@
 import { Bus } from './bus.js';
 import { Cpu } from './cpu/cpu.js';
-import { decode16, decode32, type Decoded } from './cpu/decode.js';
-import { Op } from './cpu/op.js';
-import { Priv } from './cpu/trap-cause.js';
-import type { ExecObserver } from './exec-observer.js';
+import { WANT_EVENTS_ONLY, type ExecObserver, type ExecWants } from './exec-observer.js';
+import { ExecRunner } from './exec-runner.js';
 import { Clint } from './devices/clint.js';
 import { GoldfishRtc } from './devices/goldfish-rtc.js';
 import { Plic } from './devices/plic.js';
@@ -167,8 +165,8 @@ export class Machine {
     this.ramDigest = new RamDigest(this.ram);
   }
 
-  /** Hears every instruction retired while an `insn` execution tap listens (null: run free). */
-  private insnObserver: ExecObserver | null = null;
+  /** Runs and reports while an execution tap listens (null: run free). */
+  private runner: ExecRunner | null = null;
 
   /** Instructions executed so far. */
   get icount(): number {
@@ -225,6 +223,7 @@ export class Machine {
       else ram.u8.set(target, p << PAGE_SHIFT);
       ram.markPage(p);
       this.cpu.invalidateCode(p << PAGE_SHIFT, PAGE_BYTES);
+      this.runner?.forgetCode();
     }
     this.ramBase = { pages: saved.pages, epoch: ram.nextEpoch() };
     this.restoreState(saved.state);
@@ -263,61 +262,37 @@ export class Machine {
    * nothing pending. Never runs past a device deadline without updating that device.
    */
   run(limitIcount: number): void {
-    if (this.insnObserver !== null) this.runObserved(limitIcount, this.insnObserver);
+    if (this.runner !== null) this.runner.run(limitIcount);
     else this.runFree(limitIcount);
   }
 
   /**
-   * Reports MMIO accesses and traps to `observer` from now on, and every instruction too when
-   * `insns` (the machine then runs one instruction at a time); null stops all reports.
+   * Reports device accesses and traps to `observer` from now on, plus what `wants` asks for
+   * (instructions, blocks, memory accesses, pc samples: see ExecRunner); null stops all reports.
    */
-  observe(observer: ExecObserver | null, insns: boolean): void {
-    const cpu = this.cpu;
-    this.insnObserver = insns ? observer : null;
-    this.bus.mmioObserver = observer === null ? null : (write, device, offset, size, value) => observer.mmio(cpu.icount, write, device, offset, size, value);
-    cpu.onTrap = observer === null ? null : (cause, tval, epc) => observer.trap(cpu.icount, cause, tval, epc);
-  }
-
-  /** `run` one instruction at a time, reporting each one retired. */
-  private runObserved(limitIcount: number, observer: ExecObserver): void {
-    const cpu = this.cpu;
-    const decoded: Decoded = { op: Op.UNDECODED, rd: 0, rs1: 0, rs2: 0, imm: 0, length: 4 };
-    while (this.halted === null && cpu.icount < limitIcount) {
-      const icount = cpu.icount;
-      const pc = cpu.pc;
-      const bits = this.instructionBits(pc);
-      this.runFree(icount + 1);
-      if (cpu.icount > icount) {
-        let rd = 0;
-        if (bits !== 0) {
-          if ((bits & 3) === 3) decode32(bits, decoded);
-          else decode16(bits, decoded);
-          rd = decoded.rd;
-        }
-        observer.insn(icount, pc >>> 0, bits >>> 0, rd, rd === 0 ? 0 : cpu.x[rd]! >>> 0);
-      }
-      if (cpu.breakpointHit || this.watchHit !== null) return;
-      // Idle in WFI, or stopped: nothing ran and no trap moved the pc.
-      if (cpu.icount === icount && cpu.pc === pc) return;
+  observe(observer: ExecObserver | null, wants: ExecWants = WANT_EVENTS_ONLY): void {
+    const runner = observer === null ? null : new ExecRunner(this, observer, wants);
+    if (this.runner !== null) {
+      if (runner !== null) runner.adopt(this.runner);
+      else this.runner.flush();
     }
+    this.runner = runner;
+    this.bus.mmioObserver = runner === null ? null : (write, device, offset, size, value) => runner.onMmio(write, device, offset, size, value);
+    this.cpu.onTrap = runner === null ? null : (cause, tval, epc) => runner.onTrap(cause, tval, epc);
   }
 
-  /** The bits of the instruction at `pc` when it can be read from RAM there (bare addressing), else 0. */
-  private instructionBits(pc: number): number {
-    if (this.cpu.satp < 0 && this.cpu.priv !== Priv.M) return 0;
-    const off = (pc >>> 0) - MemoryMap.RAM;
-    if (!this.ram.contains(off, 2)) return 0;
-    const low = this.ram.read(off, 2);
-    if ((low & 3) !== 3) return low;
-    return this.ram.contains(off, 4) ? this.ram.read(off, 4) : 0;
+  /** Reports what observation still holds back (a basic block not finished yet): call when the run ends. */
+  flushObservations(): void {
+    this.runner?.flush();
   }
 
-  private runFree(limitIcount: number): void {
+  /** `run` without observation; when an observer stops at traps, returns right after one. */
+  runFree(limitIcount: number): void {
     const cpu = this.cpu;
     while (this.halted === null && cpu.icount < limitIcount) {
       this.updateDevices();
       cpu.run(Math.min(limitIcount, Math.max(this.nextDeadline(), cpu.icount + 1)));
-      if (cpu.breakpointHit || this.watchHit !== null) return;
+      if (cpu.breakpointHit || this.watchHit !== null || this.runner?.trapTaken === true) return;
       if (cpu.waiting) {
         this.updateDevices();
         if ((cpu.mip & cpu.mie) === 0) return;
@@ -436,6 +411,8 @@ export class Machine {
 
   private onFlaggedStore(offset: number, size: number): void {
     this.ram.noteStore(offset, size);
+    const flags = this.ram.chunkFlags;
+    if (this.runner !== null && ((flags[offset >>> CHUNK_SHIFT]! | flags[(offset + size - 1) >>> CHUNK_SHIFT]!) & ChunkFlag.CODE) !== 0) this.runner.forgetCode();
     this.cpu.invalidateCode(offset, size);
     for (const w of this.writeWatches) {
       if (offset < w.offset + w.length && offset + size > w.offset) {

@@ -18,15 +18,29 @@ export const INSN_TRACE_FILE = 'insn-trace.txt';
 export function insnTrace(session: TapSession): Subscription {
   const file = openLineFile(session.options['file'] ?? INSN_TRACE_FILE, 'insn-trace');
   const close = (): void => file.close();
+  /** By pc: the bits last seen there and the line's middle (pc, raw bits, disassembly), which loops repeat. */
+  const seen = new Map<number, { bits: number; text: string }>();
+  const middle = (pc: number, bits: number): string => {
+    const known = seen.get(pc);
+    if (known !== undefined && known.bits === bits) return known.text;
+    const raw = bits === 0 ? '????????' : (bits & 3) === 3 ? hex8(bits) : bits.toString(16).padStart(4, '0').padStart(8, ' ');
+    const text = `${hex8(pc)} ${raw} ${bits === 0 ? '?' : disassemble(bits, pc)}`;
+    seen.set(pc, { bits, text });
+    return text;
+  };
   const insns = session.exec.insns$.subscribe({
     next(b) {
+      // Written in groups of lines: one file write per group, not per instruction.
+      let lines: string[] = [];
       for (let i = 0; i < b.count; i++) {
-        const bits = b.bits[i]!;
         const rd = b.rd[i]!;
-        const text = bits === 0 ? '?' : disassemble(bits, b.pc[i]!);
-        const raw = bits === 0 ? '????????' : (bits & 3) === 3 ? hex8(bits) : bits.toString(16).padStart(4, '0').padStart(8, ' ');
-        file.write(`${String(b.icount[i]).padStart(10)} ${hex8(b.pc[i]!)} ${raw} ${text}${rd === 0 ? '' : `  ${REGISTER_NAMES[rd]}=${hex8(b.value[i]!)}`}`);
+        lines.push(`${String(b.icount[i]).padStart(10)} ${middle(b.pc[i]!, b.bits[i]!)}${rd === 0 ? '' : `  ${REGISTER_NAMES[rd]}=${hex8(b.value[i]!)}`}`);
+        if (lines.length === 4096) {
+          file.write(lines.join('\n'));
+          lines = [];
+        }
       }
+      if (lines.length > 0) file.write(lines.join('\n'));
     },
     complete: close,
     error: close,

@@ -9,6 +9,7 @@ import type { Tap } from './tap.js';
 import { INSN_TRACE_FILE, insnTrace } from './insn-trace.js';
 import { MMIO_TRACE_FILE, mmioTrace } from './mmio-trace.js';
 import { COVERAGE_FILE, coverage } from './coverage.js';
+import { PROFILE_FILE, profile } from './profile.js';
 
 /** A tap ready to attach: its name for messages, the function, and the options from its spec. */
 export interface LoadedTap {
@@ -25,11 +26,12 @@ const BUILT_INS: Record<string, { tap: Tap; file: string }> = {
   'insn-trace': { tap: insnTrace, file: INSN_TRACE_FILE },
   mmio: { tap: mmioTrace, file: MMIO_TRACE_FILE },
   coverage: { tap: coverage, file: COVERAGE_FILE },
+  profile: { tap: profile, file: PROFILE_FILE },
 };
 
 /**
  * Resolves a `--tap` spec: `NAME[=FILE][,key=value…]` for a built-in (`events-jsonl`,
- * `console`, `insn-trace`, `mmio`, `coverage`), or `PATH[,key=value…]` for a JS module (absolute, or relative to `cwd`) whose
+ * `console`, `insn-trace`, `mmio`, `coverage`, `profile`), or `PATH[,key=value…]` for a JS module (absolute, or relative to `cwd`) whose
  * default export is a Tap. Failures are RrvmError `tap.load` with a one-line message.
  */
 export async function loadTap(spec: string, cwd: string = process.cwd()): Promise<LoadedTap> {

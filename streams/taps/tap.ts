@@ -20,10 +20,13 @@ export interface TapSession {
   /** Frames the guest's virtio-net devices transmitted (output: not in the log), each once, tagged with the icount; completes when the run ends. */
   readonly netTx$: Observable<NetTxFrame>;
   /**
-   * What the hart executes — instructions, device accesses, traps — in batches per slice
-   * (streams/exec-streams.ts). Free while nobody subscribes; `insns$` slows the run down.
+   * What the hart executes — instructions, basic blocks, RAM and device accesses, traps, pc
+   * samples — in batches per slice (streams/exec-streams.ts). Free while nobody subscribes;
+   * `insns$` and `memory$` slow the run down most (docs/taps.md has the costs).
    */
   readonly exec: ExecTapStreams;
+  /** The guest ELF file (for symbols and line numbers), when the engine has it. */
+  readonly elf?: Uint8Array;
   /** Options from the tap spec (`NAME=FILE,key=value` → `{ file: 'FILE', key: 'value' }`). */
   readonly options: Record<string, string>;
 }

@@ -11,7 +11,7 @@ import { EXAMPLES_DIR, GUESTS, VIRTIO_GUESTS, findTool, skipWithoutTool } from '
 const GCC = 'riscv64-unknown-elf-gcc';
 const skip = skipWithoutTool('guests-build', GCC);
 /** Every guest the Makefile builds: the plain ones and those with the virtio driver. */
-const BUILT = [...GUESTS, ...VIRTIO_GUESTS, 'net-echo'];
+const BUILT = [...GUESTS, ...VIRTIO_GUESTS, 'net-echo', 'cpu-bench-sv32'];
 
 describe.skipIf(skip)('guest ELFs are reproducible from their sources', () => {
   const out = mkdtempSync(join(tmpdir(), 'rrvm-guests-'));

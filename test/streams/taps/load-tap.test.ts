@@ -62,7 +62,7 @@ describe('loadTap', () => {
   it('rejects with tap.load and a one-line message for bad specs', async () => {
     expect((await loadError('./nope/missing-tap.js')).message).toMatch(/^tap '\.\/nope\/missing-tap\.js': no such file \//);
     expect((await loadError('frobnicate')).message).toBe(
-      "tap 'frobnicate': no such built-in tap (events-jsonl, console, net-pcap, insn-trace, mmio, coverage); a module needs a path like ./my-tap.js",
+      "tap 'frobnicate': no such built-in tap (events-jsonl, console, net-pcap, insn-trace, mmio, coverage, profile); a module needs a path like ./my-tap.js",
     );
     expect((await loadError('events-jsonl=')).message).toBe("tap 'events-jsonl=': empty file name");
     expect((await loadError('console,verbose')).message).toBe("tap 'console,verbose': option 'verbose' is not key=value");
