@@ -3,7 +3,6 @@ import { config as rxjsConfig } from 'rxjs';
 import { RrvmError } from '../core/rrvm-error.js';
 import type { StopReason } from '../core/stop-reason.js';
 import { DivergenceError } from '../engine/divergence.js';
-import { describeStop } from './exit-status.js';
 import { replayLog } from './replay-run.js';
 
 /**
@@ -65,7 +64,11 @@ export async function runAnalyzeJob(job: AnalyzeJob): Promise<AnalyzeResult> {
     if (tapFailure !== null) return failedResult('error', null, `a tap failed: ${tapFailure instanceof Error ? tapFailure.message : String(tapFailure)}`);
     const { stop, icount } = outcome.result;
     const done = { icount, events: outcome.events, guest: guestStop(stop), finalDigest: outcome.finalDigest };
-    if (!outcome.complete) return { outcome: 'incomplete', ...done, message: describeStop(stop, icount, outcome.truncatedAt).message };
+    const cut = outcome.truncatedAt;
+    if (cut !== null) {
+      const message = `log ends without END at icount ${cut.icount} (complete chunks end at offset ${cut.offset}, followed by ${cut.reason}); replayed up to there`;
+      return { outcome: 'incomplete', ...done, message };
+    }
     return { outcome: 'ok', ...done, message: null };
   } catch (err) {
     if (err instanceof DivergenceError) return failedResult('divergence', err.report.icount, err.message);
