@@ -57,8 +57,11 @@ export async function probeRedis(target: RedisTarget): Promise<void> {
   // Loaded on demand: only the queue commands need a Redis client.
   const { Redis } = await import('ioredis');
   const client = new Redis({ ...where, lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  // Reported through connect()'s rejection below.
-  client.on('error', () => {});
+  // The socket's own error (ECONNREFUSED, ENOTFOUND) says more than connect()'s "Connection is closed".
+  let socketError: Error | null = null;
+  client.on('error', (err: Error) => {
+    socketError ??= err;
+  });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS + 1000);
@@ -66,7 +69,8 @@ export async function probeRedis(target: RedisTarget): Promise<void> {
   try {
     await Promise.race([client.connect().then(() => client.ping()), timeout]);
   } catch (err) {
-    throw new RrvmError('queue.connect', `cannot reach Redis at ${target.label}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    const cause = socketError ?? err;
+    throw new RrvmError('queue.connect', `cannot reach Redis at ${target.label}: ${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}`);
   } finally {
     clearTimeout(timer);
     client.disconnect();
