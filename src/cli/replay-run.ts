@@ -60,7 +60,7 @@ export interface ReplayOutcome {
  */
 export async function replayLog(logPath: string, options: ReplayOptions, onConsole: (bytes: Uint8Array) => void): Promise<ReplayOutcome> {
   const { reader, header, image } = openRecording(logPath, options);
-  const drives = openReplayDrives(header.disks, parseDrives(options.drive ?? []));
+  const drives = openReplayDrives(header.disks, parseDrives(options.drive ?? []), { path: logPath, files: reader.embedded });
   if (options.saveSnapshot !== undefined) checkSnapshotTarget(options.saveSnapshot, [logPath, header.elfPath]);
   const from = options.fromSnapshot === undefined ? undefined : { bytes: readInputFile(options.fromSnapshot, 'snapshot'), name: options.fromSnapshot };
   const taps = [...(await loadTaps(options.tap, options.tapCwd)), ...netPcapTap(options.netPcap, header.icountShift)];
