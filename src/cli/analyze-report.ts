@@ -25,7 +25,7 @@ export function resultLine(r: LogResult): string {
       return `${head}: ${r.icount} instructions, ${r.events} events, guest ${r.guest}, final digest ${r.finalDigest}`;
     case 'divergence': {
       // The report's first lines: where, what the log expected, what happened instead.
-      const [, expected = '', actual = ''] = (r.message ?? '').split('\n').map((line) => line.trim());
+      const [, expected = '', actual = ''] = (r.message ?? '').split('\n').map((line) => line.trim().replace(/^(\w+):\s+/, '$1: '));
       return `${head}: at icount ${r.icount}; ${expected}; ${actual}`;
     }
     default:
