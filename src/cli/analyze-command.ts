@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { AnalyzeJob } from './analyze-job.js';
 import { analyzePool, defaultJobs, type JobRunner } from './analyze-pool.js';
 import { analyzeStatus, resultLine, summarize, summaryLine, type LogResult } from './analyze-report.js';
@@ -27,7 +27,11 @@ export function analyzeCommand(program: Command): void {
       'Replays every log to its end with every check on, as `verify` does, and with the --tap taps attached, on a pool of worker threads (or, with --queue, on `rrvm worker` processes through Redis). Prints one line per log in the order given (ok / divergence at an icount / incomplete / error) and a summary; exit status 3 if any log diverged, 1 if any other failed, else 0. In a --tap spec, {log} stands for each log\'s file name without .rrlog; two logs may not write the same tap file.',
     )
     .argument('<logs...>', 'the .rrlog files')
-    .option('--jobs <n>', `worker threads (default: the cores, here ${defaultJobs()})`, parseIntInRange(1, 256))
+    .addOption(
+      new Option('--jobs <n>', `worker threads (default: the cores, here ${defaultJobs()}); with --queue each worker's own --jobs decides`)
+        .argParser(parseIntInRange(1, 256))
+        .conflicts('queue'),
+    )
     .option('--json', 'print one JSON document: { logs: [...], summary }')
     .option('--queue <url>', 'send the jobs to `rrvm worker` processes through the BullMQ queue on Redis at redis://HOST:PORT');
   cmd.addHelpText(
