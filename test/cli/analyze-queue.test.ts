@@ -114,6 +114,29 @@ describe.skipIf(skip)('rrvm analyze --queue with rrvm worker on redis-server', (
       expect(w.stderr()).toMatch(/rrvm: worker: stopped after \d+ job\(s\)\n$/);
     }
   }, 60_000);
+
+  it('Ctrl-C withdraws the jobs no worker took, closes and exits 1 with one line', async () => {
+    const analyze = start(process.execPath, [RRVM_CLI, 'analyze', '--queue', url, ...logs.slice(0, 3)]);
+    expect(await saidOnStderr(analyze, 'no worker is on queue'), analyze.stderr()).toBe(true);
+    analyze.process.kill('SIGINT');
+    expect(await analyze.exited).toBe(1);
+    expect(analyze.stderr()).toMatch(/\nrrvm: interrupted; 3 job\(s\) not finished were withdrawn from the queue\n$/);
+    const { Redis } = await import('ioredis');
+    const client = new Redis(url);
+    try {
+      expect(await client.llen('bull:rrvm-analyze:wait')).toBe(0);
+    } finally {
+      client.disconnect();
+    }
+  }, 60_000);
+
+  it('a Redis that goes away while the caller waits ends it with one line and exit 1', async () => {
+    const analyze = start(process.execPath, [RRVM_CLI, 'analyze', '--queue', url, ...logs.slice(0, 3)]);
+    expect(await saidOnStderr(analyze, 'no worker is on queue'), analyze.stderr()).toBe(true);
+    redis!.process.kill('SIGKILL');
+    expect(await analyze.exited).toBe(1);
+    expect(analyze.stderr()).toMatch(/\nrrvm: lost the connection to Redis at 127\.0\.0\.1:\d+: .*\n$/);
+  }, 60_000);
 });
 
 describe('rrvm analyze --queue and rrvm worker without a Redis', () => {
