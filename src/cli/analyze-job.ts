@@ -1,5 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { config as rxjsConfig } from 'rxjs';
 import { RrvmError } from '../core/rrvm-error.js';
 import type { StopReason } from '../core/stop-reason.js';
 import { DivergenceError } from '../engine/divergence.js';
@@ -48,20 +46,16 @@ export interface AnalyzeResult {
   message: string | null;
 }
 
-/** The first error a tap threw inside an Observable callback during the current job. */
-let tapFailure: unknown = null;
-rxjsConfig.onUnhandledError = (err) => {
-  tapFailure ??= err;
-};
-
-/** Runs one job to its result; never throws (every failure is a result). Runs one job at a time per thread. */
-export async function runAnalyzeJob(job: AnalyzeJob): Promise<AnalyzeResult> {
-  tapFailure = null;
+/**
+ * Runs one job to its result; never throws (every failure is a result). `tapFailure` resolves,
+ * after the replay, with the first error a tap threw inside an Observable callback (rxjs
+ * reports those asynchronously, to a hook its caller owns), or null.
+ */
+export async function runAnalyzeJob(job: AnalyzeJob, tapFailure: () => Promise<unknown>): Promise<AnalyzeResult> {
   try {
     const outcome = await replayLog(job.log, { tap: job.taps, tapCwd: job.cwd }, () => {});
-    // rxjs reports errors thrown in subscribers from a timer: let those fire before deciding.
-    await sleep(2);
-    if (tapFailure !== null) return failedResult('error', null, `a tap failed: ${tapFailure instanceof Error ? tapFailure.message : String(tapFailure)}`);
+    const failure = await tapFailure();
+    if (failure !== null) return failedResult('error', null, `a tap failed: ${failure instanceof Error ? failure.message : String(failure)}`);
     const { stop, icount } = outcome.result;
     const done = { icount, events: outcome.events, guest: guestStop(stop), finalDigest: outcome.finalDigest };
     const cut = outcome.truncatedAt;

@@ -111,6 +111,15 @@ describe('rrvm analyze', () => {
     expect(existsSync(out)).toBe(false);
   }, 60_000);
 
+  it('reports a tap that throws inside its subscriber as that log\'s error', async () => {
+    const tap = temp.path('throwing-tap.mjs');
+    writeFileSync(tap, "export default (session) => session.events$.subscribe(() => { throw new Error('boom in the tap'); });\n");
+    const r = await rrvmAsync(['analyze', '--jobs', '2', '--tap', tap, logs[0]!, logs[3]!]);
+    expect(r.code, describeCli(r)).toBe(1);
+    const lines = r.stdout.toString().trimEnd().split('\n');
+    expect(lines.slice(0, 2).every((line) => /^error +\S+: a tap failed: boom in the tap$/.test(line)), lines.join('\n')).toBe(true);
+  }, 60_000);
+
   it('reports a tap that fails on one log as that log\'s error', async () => {
     const r = await rrvmAsync(['analyze', '--tap', 'events-jsonl=/nonexistent-dir/{log}.jsonl', logs[0]!]);
     expect(r.code, describeCli(r)).toBe(1);
