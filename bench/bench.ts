@@ -3,9 +3,10 @@
 // (bench/disk-bench.ts), NET_RX throughput (bench/net-bench.ts), key presses and audio
 // (bench/input-audio-bench.ts), replay throughput and peak RSS against log size
 // (bench/log-size-bench.ts), the cost of execution taps and of Sv32 paging (bench/taps-bench.ts),
-// then rrvm next to QEMU -icount on the same ELFs (bench/qemu-bench.ts, when QEMU is
-// installed). Results go to bench/results.json.
-// RRVM_BENCH_ONLY=mips, =time-travel, =disk, =net, =input, =audio, =log-size, =taps or =qemu runs one
+// `rrvm analyze` logs per second with 1 and 2 workers (bench/analyze-bench.ts), then rrvm next
+// to QEMU -icount on the same ELFs (bench/qemu-bench.ts, when QEMU is installed). Results go to
+// bench/results.json.
+// RRVM_BENCH_ONLY=mips, =time-travel, =disk, =net, =input, =audio, =log-size, =taps, =analyze or =qemu runs one
 // part (the other parts' results already in bench/results.json are kept); RRVM_BENCH_RUNS sets
 // the runs of the MIPS and QEMU parts (the disk, net and taps parts run at most 3 times).
 import { setFlagsFromString } from 'node:v8';
@@ -21,11 +22,12 @@ import { qemuBench } from './qemu-bench.js';
 import { audioBench, inputBench } from './input-audio-bench.js';
 import { logSizeBench } from './log-size-bench.js';
 import { tapsBench } from './taps-bench.js';
+import { analyzeBench } from './analyze-bench.js';
 
 // Same V8 setting as the CLI (PERF-NOTES: OSR makes a long dispatch loop bimodal).
 setFlagsFromString('--no-use-osr');
 
-const PARTS = ['mips', 'time-travel', 'disk', 'net', 'input', 'audio', 'log-size', 'taps', 'qemu'] as const;
+const PARTS = ['mips', 'time-travel', 'disk', 'net', 'input', 'audio', 'log-size', 'taps', 'analyze', 'qemu'] as const;
 const only = process.env.RRVM_BENCH_ONLY;
 if (only !== undefined && only !== '' && !(PARTS as readonly string[]).includes(only)) {
   throw new Error(`RRVM_BENCH_ONLY=${only}: expected one of ${PARTS.join(', ')}`);
@@ -56,6 +58,7 @@ try {
   if (runs('audio')) results.audio = await audioBench(workDir);
   if (runs('log-size')) results.logSize = logSizeBench(workDir);
   if (runs('taps')) results.taps = await tapsBench(Math.min(RUNS, 3));
+  if (runs('analyze')) results.analyze = analyzeBench(Math.min(RUNS, 3), workDir);
   if (runs('qemu')) results.qemu = await qemuBench(RUNS, workDir);
 } finally {
   rmSync(workDir, { recursive: true, force: true });

@@ -78,7 +78,7 @@ export function gdbCommand(program: Command): void {
     .addHelpText('after', EXAMPLE)
     .action(async (logPath: string, opts: GdbOptions) => {
       const { reader, image } = openRecording(logPath, { elf: opts.elf, force: opts.force });
-      const drives = openReplayDrives(reader.header.disks, parseDrives(opts.drive));
+      const drives = openReplayDrives(reader.header.disks, parseDrives(opts.drive), { path: logPath, files: reader.embedded });
       // The pcap tap sees events and sent frames only past the furthest point reached: each frame once.
       const events = new EventStream();
       const netTx$ = new Subject<NetTxFrame>();

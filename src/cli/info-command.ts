@@ -51,7 +51,7 @@ export function infoCommand(program: Command): void {
         `machine:      ${h.ramBytes / 1048576} MiB RAM, icount shift ${h.icountShift}, checkpoint every ${h.checkpointEvery} instructions`,
         `devices:      ${h.devices.map((d) => d.kind + (d.kind === 'virtio-blk' ? ` (drive ${String(d.drive)}${d.readOnly === true ? ', read-only' : ''})` : d.kind === 'virtio-input' ? ` (${String(d.device)})` : '')).join(', ')}`,
         ...h.disks.map(
-          (d) => `disk ${d.id}:   ${d.path} (${d.bytes} bytes, sha256 ${d.baseSha256})${d.serial !== '' ? `, serial "${d.serial}"` : ''}${d.overlay !== null ? `, started from overlay ${d.overlay.path}` : ''}`,
+          (d) => `disk ${d.id}:   ${d.path} (${d.bytes} bytes, sha256 ${d.baseSha256})${reader.embedded.has(d.baseSha256) ? ', embedded in the log' : ''}${d.serial !== '' ? `, serial "${d.serial}"` : ''}${d.overlay !== null ? `, started from overlay ${d.overlay.path}` : ''}`,
         ),
         ...(h.chaosSeed === undefined ? [] : [`chaos-io:     seed ${h.chaosSeed} (disk completions were delayed at random while recording)`]),
         `instructions: ${endIcount}`,

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { LogDisk } from '../../codecs/index.js';
 import { RrvmError } from '../core/rrvm-error.js';
@@ -48,24 +49,36 @@ export function openLiveDrives(options: readonly DriveOption[]): OpenDrives {
   };
 }
 
+/** Files a packed log embeds (`LogReader.embedded`), and the log's path. */
+export interface EmbeddedFiles {
+  path: string;
+  files: ReadonlyMap<string, { offset: number; bytes: number }>;
+}
+
 /**
- * Opens the drives a log was recorded with, for replay: each base read-only at its recorded
- * path (or the `--drive file=` given in the same order), checked against the recorded SHA-256;
- * writes stay in memory; a recorded starting overlay is read as it was then, never changed.
+ * Opens the drives a log was recorded with, for replay: each base read-only from the image the
+ * log embeds (a packed log), else at its recorded path, unless a `--drive file=` is given in the
+ * same order; checked against the recorded SHA-256; writes stay in memory; a recorded starting
+ * overlay is read as it was then, never changed.
  */
-export function openReplayDrives(disks: readonly LogDisk[], given: readonly DriveOption[]): Drive[] {
+export function openReplayDrives(disks: readonly LogDisk[], given: readonly DriveOption[], embedded: EmbeddedFiles | null = null): Drive[] {
   if (given.length > 0 && given.length !== disks.length) {
     throw new RrvmError('cli.usage', `the log was recorded with ${disks.length} drive(s); --drive was given ${given.length} time(s)`);
   }
   const drives: Drive[] = [];
   try {
     disks.forEach((disk, i) => {
-      const path = given[i]?.file ?? disk.path;
+      const region = given[i] === undefined ? embedded?.files.get(disk.baseSha256) : undefined;
+      const path = region !== undefined ? embedded!.path : (given[i]?.file ?? disk.path);
+      if (region === undefined && given[i] === undefined && !existsSync(path)) {
+        throw new RrvmError('input.read', `the disk image drive ${i} was recorded with, '${path}', is gone; pass --drive file=IMG (or \`rrvm pack\` the log where the image is)`);
+      }
       const overlayPath = given[i]?.overlay ?? disk.overlay?.path;
       if (disk.overlay !== null && overlayPath === undefined) throw new RrvmError('cli.usage', `drive ${i} was recorded with the overlay ${disk.overlay.path}: give it with --drive file=…,overlay=…`);
       // The device refuses writes to a read-only drive itself; replay's writes stay in memory.
       const image = DiskImage.open(path, {
         ...(disk.overlay !== null && overlayPath !== undefined ? { overlay: overlayPath, overlayStartBytes: disk.overlay.bytes } : {}),
+        ...(region === undefined ? {} : { baseRegion: region }),
       });
       drives.push({ image, serial: disk.serial });
       if (image.baseSha256 !== disk.baseSha256) {

@@ -7,6 +7,8 @@ import { checkLogTarget } from './check-log-target.js';
 export interface PackOptions {
   /** The guest ELF (default: the path recorded in the log). */
   elf?: string;
+  /** Where each drive's base image is now, in drive order (default: the paths recorded in the log). */
+  disks?: readonly string[];
 }
 
 /** What a pack embedded. */
@@ -19,9 +21,9 @@ export interface PackOutcome {
 
 /**
  * Writes a copy of the log at `logPath` to `outPath` (which may be the same path) that embeds
- * the guest ELF, checked against the hash the log recorded (files the log embeds already are
- * kept, each once by SHA-256). Disk images are not embedded yet: a log with disks still needs
- * them. Written to a temporary file and renamed, so a failure leaves both files as they were.
+ * the guest ELF and the base image of every disk, each checked against the hash the log
+ * recorded and embedded once by SHA-256 (files the log embeds already are kept). Overlays are
+ * not embedded. Written to a temporary file and renamed, so a failure leaves both files as they were.
  */
 export function packRecording(logPath: string, outPath: string, options: PackOptions): PackOutcome {
   const reader = LogReader.open(logPath);
@@ -44,6 +46,10 @@ export function packRecording(logPath: string, outPath: string, options: PackOpt
       blobs.set(sha256, { sha256, bytes: source.size, source, offset: 0, name: `${what} ${path}` });
     };
     add(header.elfSha256, options.elf ?? header.elfPath, 'the guest ELF');
+    if (options.disks !== undefined && options.disks.length > 0 && options.disks.length !== header.disks.length) {
+      throw new RrvmError('cli.usage', `the log was recorded with ${header.disks.length} drive(s); --drive was given ${options.disks.length} time(s)`);
+    }
+    header.disks.forEach((disk, i) => add(disk.baseSha256, options.disks?.[i] ?? disk.path, `the disk image of drive ${i}`));
     writePackedLog(reader, [...blobs.values()], temporary);
     renameSync(temporary, outPath);
     return { files: blobs.size, bytes: LogReader.open(outPath).fileBytes };

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { analyzeCommand } from './analyze-command.js';
 import { diffCommand } from './diff-command.js';
 import { dumpCommand } from './dump-command.js';
 import { gdbCommand } from './gdb-command.js';
@@ -8,6 +9,7 @@ import { recordCommand } from './record-command.js';
 import { replayCommand } from './replay-command.js';
 import { verifyCommand } from './verify-command.js';
 import { runCommand } from './run-command.js';
+import { workerCommand } from './worker-command.js';
 import { RRVM_VERSION } from './version.js';
 
 /** Builds the `rrvm` commander program with every sub-command. */
@@ -27,5 +29,7 @@ export function createProgram(): Command {
   gdbCommand(program);
   packCommand(program);
   diffCommand(program);
+  analyzeCommand(program);
+  workerCommand(program);
   return program;
 }

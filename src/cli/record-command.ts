@@ -35,7 +35,7 @@ export function recordCommand(program: Command): void {
     .argument('<elf>', 'guest executable (ELF32 RISC-V)')
     .requiredOption('-o, --output <file>', 'the log to write (.rrlog)')
     .option('--compress', 'deflate each chunk of the log')
-    .option('--pack', 'embed the guest ELF in the log when the recording ends (as `rrvm pack`)')
+    .option('--pack', 'embed the guest ELF and the disk images in the log when the recording ends (as `rrvm pack`)')
     .option('--chaos-io [seed]', 'delay disk completions by random amounts (0–20 ms, from SEED; a random seed if none, printed on stderr) to shake out races in guest drivers; the log stays exactly replayable', parseCount)
     .addOption(
       new Option('--checkpoint-every <n>', 'instructions between CHECKPOINT digests').argParser(parseCount).default(DEFAULT_CHECKPOINT_EVERY, '2^24'),

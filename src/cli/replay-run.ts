@@ -26,6 +26,8 @@ export interface ReplayOptions {
   force?: boolean;
   until?: number;
   tap: string[];
+  /** Resolve the taps' module paths and `file=` options against this directory (default: the process's). */
+  tapCwd?: string;
   /** Write the state where the replay stops to this file. */
   saveSnapshot?: string;
   /** Start from this snapshot file instead of icount 0. */
@@ -58,10 +60,10 @@ export interface ReplayOutcome {
  */
 export async function replayLog(logPath: string, options: ReplayOptions, onConsole: (bytes: Uint8Array) => void): Promise<ReplayOutcome> {
   const { reader, header, image, elf } = openRecording(logPath, options);
-  const drives = openReplayDrives(header.disks, parseDrives(options.drive ?? []));
+  const drives = openReplayDrives(header.disks, parseDrives(options.drive ?? []), { path: logPath, files: reader.embedded });
   if (options.saveSnapshot !== undefined) checkSnapshotTarget(options.saveSnapshot, [logPath, header.elfPath]);
   const from = options.fromSnapshot === undefined ? undefined : { bytes: readInputFile(options.fromSnapshot, 'snapshot'), name: options.fromSnapshot };
-  const taps = [...(await loadTaps(options.tap)), ...netPcapTap(options.netPcap, header.icountShift)];
+  const taps = [...(await loadTaps(options.tap, options.tapCwd)), ...netPcapTap(options.netPcap, header.icountShift)];
   const audioOut = options.audioOut === undefined ? undefined : replayAudioOut(header);
   const events = new EventStream();
   const console$ = new Subject<{ icount: number; bytes: Uint8Array }>();

@@ -1,3 +1,4 @@
+import { isAbsolute, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { loadTap, type LoadedTap } from '../../streams/taps/load-tap.js';
 
@@ -10,9 +11,18 @@ export function addTapOption(cmd: Command): Command {
   );
 }
 
-/** Loads every `--tap` spec, in order. */
-export async function loadTaps(specs: string[]): Promise<LoadedTap[]> {
+/**
+ * Loads every `--tap` spec, in order. Given `cwd` (a worker thread or machine running a job for
+ * a caller elsewhere), module paths and `file=` options are resolved against it instead of the
+ * process's directory.
+ */
+export async function loadTaps(specs: readonly string[], cwd?: string): Promise<LoadedTap[]> {
   const taps: LoadedTap[] = [];
-  for (const spec of specs) taps.push(await loadTap(spec));
+  for (const spec of specs) {
+    const tap = await loadTap(spec, cwd);
+    const file = tap.options['file'];
+    if (cwd !== undefined && file !== undefined && !isAbsolute(file)) tap.options['file'] = resolve(cwd, file);
+    taps.push(tap);
+  }
   return taps;
 }

@@ -1,8 +1,11 @@
-import { copyFileSync, existsSync, renameSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LogReader } from '../../codecs/index.js';
-import { guestElf, tempDir } from '../engine/harness.js';
-import { describeCli, expectOneLineStderr, rrvm } from './cli-harness.js';
+import { guestElf, REPO_ROOT, tempDir } from '../engine/harness.js';
+import { describeCli, expectOneLineError, expectOneLineStderr, rrvm, rrvmAsync } from './cli-harness.js';
 
 const temp = tempDir('pack');
 afterAll(temp.remove);
@@ -63,4 +66,49 @@ describe('rrvm pack', () => {
     expectOneLineStderr(r.stderr, /is not the file the log was recorded with/);
     expect(existsSync(out)).toBe(false);
   });
+});
+
+describe('rrvm pack with disks', () => {
+  const DISK_TEST = join(REPO_ROOT, 'examples', 'disk-test');
+  const sha256File = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+  it('embeds each disk base once: with the ELF and both images moved away the packed log replays the same, and stays unchanged', async () => {
+    const elf = temp.path('disk-test.elf');
+    copyFileSync(join(DISK_TEST, 'disk-test.elf'), elf);
+    const img = temp.path('disk.img');
+    expect(spawnSync(process.execPath, [join(DISK_TEST, 'make-image.mjs'), img]).status).toBe(0);
+    const twin = temp.path('twin.img');
+    copyFileSync(img, twin);
+    const log = temp.path('disk.rrlog');
+    const packed = temp.path('disk-packed.rrlog');
+    const recorded = await rrvmAsync(['record', '-o', log, '--drive', `file=${img}`, '--drive', `file=${twin}`, elf]);
+    expect(recorded.code, describeCli(recorded)).toBe(0);
+    expect(recorded.stdout.toString()).toContain('disk-test: done');
+    const p = rrvm(['pack', log, '-o', packed]);
+    expect(p.code, describeCli(p)).toBe(0);
+    // The ELF and one image: the two drives have the same base.
+    expect(p.stdout.toString()).toMatch(/: 2 file\(s\) embedded/);
+    expect(rrvm(['info', packed]).stdout.toString()).toMatch(/disk drive1: .*, embedded in the log/);
+
+    const away = temp.path('away');
+    mkdirSync(away);
+    for (const file of [elf, img, twin]) renameSync(file, join(away, file.replace(/^.*\//, '')));
+    const before = sha256File(packed);
+    const replay = await rrvmAsync(['replay', packed]);
+    expect(replay.code, describeCli(replay)).toBe(0);
+    expect(replay.stdout.toString()).toBe(recorded.stdout.toString());
+    const verify = await rrvmAsync(['verify', packed]);
+    expect(verify.code, describeCli(verify)).toBe(0);
+    const analyze = await rrvmAsync(['analyze', packed]);
+    expect(analyze.code, describeCli(analyze)).toBe(0);
+    // The guest wrote to its disks: the writes stayed in memory, the embedded bases are as packed.
+    expect(sha256File(packed)).toBe(before);
+
+    // The unpacked log names what is missing; --drive still wins over the embedded images.
+    const unpacked = rrvm(['replay', '--elf', join(away, 'disk-test.elf'), log]);
+    expectOneLineError(unpacked, /the disk image drive 0 was recorded with, '.*disk\.img', is gone; pass --drive file=IMG \(or `rrvm pack`/);
+    const given = await rrvmAsync(['replay', '--drive', `file=${join(away, 'disk.img')}`, '--drive', `file=${join(away, 'twin.img')}`, packed]);
+    expect(given.code, describeCli(given)).toBe(0);
+    expect(given.stdout.toString()).toBe(recorded.stdout.toString());
+  }, 180_000);
 });

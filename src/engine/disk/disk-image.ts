@@ -15,6 +15,11 @@ export interface DiskImageOptions {
    * (the `overlayBytes` the recording saw), leave the file untouched, and keep new writes in memory.
    */
   overlayStartBytes?: number;
+  /**
+   * The base is `bytes` bytes of the file at `path` from `offset` on, not the whole file: a disk
+   * image embedded in a packed log (`rrvm pack`).
+   */
+  baseRegion?: { offset: number; bytes: number };
 }
 
 /** A run of sectors read with one host read. */
@@ -51,6 +56,8 @@ export class DiskImage {
     /** The base image's path. */
     readonly path: string,
     private readonly base: HostFile,
+    /** Where the base image starts in its file (0 unless it is embedded in a log). */
+    private readonly baseOffset: number,
     /** Size of the base image in bytes. */
     readonly baseBytes: number,
     /** SHA-256 (hex) of the base image. */
@@ -62,7 +69,7 @@ export class DiskImage {
     readonly readOnly: boolean,
   ) {}
 
-  /** Opens the base image at `path` (hashing it) and the overlay file, if any. */
+  /** Opens the base image at `path` (or in it: `baseRegion`), hashing it, and the overlay file, if any. */
   static open(path: string, options: DiskImageOptions = {}): DiskImage {
     const readOnly = options.readOnly ?? false;
     const base = HostFile.open(path, 'r', 'disk image', 'input.read');
@@ -70,8 +77,12 @@ export class DiskImage {
     try {
       const stat = base.stat();
       if (!stat.isFile()) throw new RrvmError('input.read', `cannot read disk image '${path}': not a regular file`);
-      const baseBytes = stat.size;
-      const baseSha256 = sha256Of(base, baseBytes);
+      const region = options.baseRegion ?? { offset: 0, bytes: stat.size };
+      if (region.offset + region.bytes > stat.size) {
+        throw new RrvmError('input.read', `cannot read disk image '${path}': bytes ${region.offset}+${region.bytes} run past the end of the file`);
+      }
+      const baseBytes = region.bytes;
+      const baseSha256 = sha256Of(base, region.offset, baseBytes);
       const sectors = Math.ceil(baseBytes / SECTOR_BYTES);
       if (options.overlay !== undefined) {
         const o = statOrNull(options.overlay);
@@ -89,7 +100,7 @@ export class DiskImage {
         throw new RrvmError('disk.overlay', `overlayStartBytes for disk image '${path}' without an overlay file`);
       }
       const writesToFile = overlay !== null && !readOnly && options.overlayStartBytes === undefined;
-      return new DiskImage(path, base, baseBytes, baseSha256, overlay, writesToFile, readOnly);
+      return new DiskImage(path, base, region.offset, baseBytes, baseSha256, overlay, writesToFile, readOnly);
     } catch (err) {
       overlay?.close();
       base.close();
@@ -244,7 +255,7 @@ export class DiskImage {
       }
       const offset = this.overlayFile?.offsetOf(s);
       const file = offset === undefined ? this.base : this.overlayFile!.file;
-      const position = offset ?? s * SECTOR_BYTES;
+      const position = offset ?? this.baseOffset + s * SECTOR_BYTES;
       if (last !== null && last.file === file && last.position + last.bytes === position) {
         last.bytes += SECTOR_BYTES;
       } else {
@@ -252,8 +263,11 @@ export class DiskImage {
         segments.push(last);
       }
     }
-    // NB: a base read past the end of the image stops short and leaves the padding zero.
-    return segments;
+    // The padding past the base's last byte stays zero: base reads stop at the image's end (an
+    // embedded image is followed by other bytes of its log).
+    const baseEnd = this.baseOffset + this.baseBytes;
+    for (const s of segments) if (s.file === this.base) s.bytes = Math.max(0, Math.min(s.bytes, baseEnd - s.position));
+    return segments.filter((s) => s.bytes > 0);
   }
 
   private writeMemory(sector: number, data: Uint8Array): void {
@@ -286,12 +300,12 @@ export class DiskImage {
   }
 }
 
-/** SHA-256 (hex) of the first `bytes` bytes of `file`, read 1 MiB at a time. */
-function sha256Of(file: HostFile, bytes: number): string {
+/** SHA-256 (hex) of `bytes` bytes of `file` from `offset`, read 1 MiB at a time. */
+function sha256Of(file: HostFile, offset: number, bytes: number): string {
   const hash = createHash('sha256');
   const chunk = new Uint8Array(Math.min(HASH_CHUNK_BYTES, Math.max(bytes, 1)));
   for (let at = 0; at < bytes; ) {
-    const n = file.readSync(chunk, 0, Math.min(chunk.length, bytes - at), at);
+    const n = file.readSync(chunk, 0, Math.min(chunk.length, bytes - at), offset + at);
     if (n === 0) throw new RrvmError('input.read', `cannot read disk image '${file.path}': it shrank while being read`);
     hash.update(chunk.subarray(0, n));
     at += n;

@@ -76,6 +76,27 @@ describe('DiskImage', () => {
     expect(statSync(odd).size).toBe(1000);
   });
 
+  it('reads a base embedded in a larger file (a packed log): hashes, reads and pads only its bytes, async too', async () => {
+    const odd = readFileSync(makeBase(1000));
+    const container = fresh('packed.rrlog');
+    // 300 bytes before the image and 0xee garbage after it, as chunks follow an embedded image.
+    writeFileSync(container, Buffer.concat([Buffer.alloc(300, 0x55), odd, Buffer.alloc(2000, 0xee)]));
+    const before = fingerprint(container);
+    const disk = DiskImage.open(container, { baseRegion: { offset: 300, bytes: 1000 } });
+    expect(disk.sectors).toBe(2);
+    expect(disk.baseBytes).toBe(1000);
+    expect(disk.baseSha256).toBe(createHash('sha256').update(odd).digest('hex'));
+    const both = disk.readSync(0, 2);
+    expect(both.subarray(0, 1000)).toEqual(new Uint8Array(odd));
+    expect(both.subarray(1000)).toEqual(new Uint8Array(24));
+    expect(await disk.read(1, 1)).toEqual(both.subarray(512));
+    disk.writeSync(0, fill(1, 7));
+    expect(disk.readSync(0, 1)).toEqual(fill(1, 7));
+    disk.close();
+    expect(fingerprint(container)).toEqual(before);
+    expect(rrvmErrorOf(() => DiskImage.open(container, { baseRegion: { offset: 3000, bytes: 1000 } })).message).toMatch(/run past the end of the file/);
+  });
+
   it('keeps writes in memory by default and never writes the base', () => {
     const before = fingerprint(base);
     const disk = DiskImage.open(base);

@@ -1,0 +1,54 @@
+// `rrvm analyze` throughput (the bench's analyze part): records LOGS runs of the rtc-loop guest
+// (about 6·10^6 instructions and a few hundred clock reads each), then times `rrvm analyze`
+// over all of them with 1 and 2 worker threads, each in a child process of its own (start-up,
+// the pool and every replay included). Logs per second of wall time; the speed-up is bounded by
+// the cores (2 here) and by whatever else the machine runs.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median, root, round } from './bench-util.js';
+
+const CLI = fileURLToPath(new URL('dist/src/cli/main.js', root));
+const ELF = fileURLToPath(new URL('examples/rtc-loop/rtc-loop.elf', root));
+/** Logs analyzed per run. */
+const LOGS = 16;
+
+/** One `--jobs` setting (bench/results.json `analyze.rows`). */
+export interface AnalyzeRow {
+  jobs: number;
+  /** Median wall time of `rrvm analyze` over the LOGS logs. */
+  seconds: number;
+  logsPerSecond: number;
+}
+
+/** What the analyze part reports. */
+export interface AnalyzeBench {
+  logs: number;
+  instructionsPerLog: number;
+  rows: AnalyzeRow[];
+  /** logs/s with 2 workers over logs/s with 1. */
+  speedup: number;
+}
+
+/** Records the logs, then times analyze with 1 and 2 workers, `runs` times each (median). */
+export function analyzeBench(runs: number, workDir: string): AnalyzeBench {
+  const logs = Array.from({ length: LOGS }, (_, i) => join(workDir, `analyze-${i}.rrlog`));
+  for (const log of logs) execFileSync(process.execPath, [CLI, 'record', '-o', log, ELF], { stdio: 'ignore' });
+  const info = JSON.parse(execFileSync(process.execPath, [CLI, 'info', '--json', logs[0]!], { encoding: 'utf8' })) as { instructions: number };
+  const rows: AnalyzeRow[] = [];
+  for (const jobs of [1, 2]) {
+    const times: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      const started = performance.now();
+      const r = spawnSync(process.execPath, [CLI, 'analyze', '--jobs', String(jobs), ...logs], { encoding: 'utf8' });
+      times.push((performance.now() - started) / 1000);
+      if (r.status !== 0 || !r.stdout.includes(`${LOGS} logs: ${LOGS} ok`)) throw new Error(`analyze --jobs ${jobs} failed (exit ${r.status}): ${r.stderr || r.stdout}`);
+    }
+    const seconds = median(times);
+    rows.push({ jobs, seconds: round(seconds, 2), logsPerSecond: round(LOGS / seconds, 2) });
+    console.log(`analyze: ${LOGS} rtc-loop logs with ${jobs} worker(s): ${seconds.toFixed(2)} s, ${(LOGS / seconds).toFixed(2)} logs/s`);
+  }
+  const speedup = round(rows[1]!.logsPerSecond / rows[0]!.logsPerSecond, 2);
+  console.log(`analyze: 2 workers / 1 worker = ${speedup}×`);
+  return { logs: LOGS, instructionsPerLog: info.instructions, rows, speedup };
+}
