@@ -10,9 +10,9 @@ export {
 } from './event-codec.js';
 export type { EncodedEvent, EventCodecState } from './event-codec.js';
 export { decodeLogFooter, encodeLogFooter, readTrailer } from './log-footer.js';
-export type { ChunkIndexEntry, LogFooter } from './log-footer.js';
+export type { ChunkIndexEntry, LogFooter, SnapshotIndexEntry } from './log-footer.js';
 export { decodeLogHeader, encodeLogHeader } from './log-header.js';
-export type { LogCompression, LogDevice, LogDisk, LogEmbedded, LogHeader } from './log-header.js';
+export type { LogCompression, LogCut, LogDevice, LogDisk, LogEmbedded, LogHeader } from './log-header.js';
 export { writePackedLog } from './log-pack.js';
 export type { PackBlob } from './log-pack.js';
 export { LOG_FORMAT_VERSION, MAX_CHUNK_BYTES } from './log-layout.js';

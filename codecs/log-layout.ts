@@ -4,9 +4,12 @@
  */
 
 /** Format version written after the magic. Bump it whenever an event kind, tag, or field order/meaning changes. */
-export const LOG_FORMAT_VERSION = 3;
+export const LOG_FORMAT_VERSION = 4;
 
-/** The oldest format version readers still accept: version 2 is version 3 without embedded files. */
+/**
+ * The oldest format version readers still accept: version 3 is version 4 whose SNAPSHOT events
+ * (never written before version 4) had other fields, version 2 is version 3 without embedded files.
+ */
 export const OLDEST_LOG_FORMAT_VERSION = 2;
 
 /** First 4 bytes of every log: ASCII `RRVM`. */
