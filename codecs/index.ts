@@ -15,7 +15,7 @@ export { decodeLogHeader, encodeLogHeader } from './log-header.js';
 export type { LogCompression, LogCut, LogDevice, LogDisk, LogEmbedded, LogHeader } from './log-header.js';
 export { writePackedLog } from './log-pack.js';
 export type { PackBlob } from './log-pack.js';
-export { LOG_FORMAT_VERSION, MAX_CHUNK_BYTES } from './log-layout.js';
+export { LOG_FORMAT_VERSION, MAX_CHUNK_BYTES, MAX_EVENT_BYTES } from './log-layout.js';
 export { LogReader } from './log-reader.js';
 export { fileLogSource, memoryLogSource } from './log-source.js';
 export type { LogSource } from './log-source.js';

@@ -40,6 +40,9 @@ export const TRAILER_BYTES = 12;
  */
 export const MAX_CHUNK_BYTES = 64 * 1024 * 1024;
 
+/** Largest encoded event a writer accepts (so that a chunk, even deflated, stays within MAX_CHUNK_BYTES). */
+export const MAX_EVENT_BYTES = MAX_CHUNK_BYTES / 4;
+
 /** Largest header or footer map, in bytes. */
 export const MAX_MAP_BYTES = 64 * 1024 * 1024;
 

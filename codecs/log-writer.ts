@@ -10,7 +10,7 @@ import { encodeLogFooter } from './log-footer.js';
 import type { ChunkIndexEntry, LogFooter, SnapshotIndexEntry } from './log-footer.js';
 import { encodeLogHeader } from './log-header.js';
 import type { LogHeader } from './log-header.js';
-import { CHUNK_FRAME_BYTES, MAX_CHUNK_BYTES } from './log-layout.js';
+import { CHUNK_FRAME_BYTES, MAX_CHUNK_BYTES, MAX_EVENT_BYTES } from './log-layout.js';
 import { packView } from './msgpack.js';
 
 /** Tuning of a LogWriter. */
@@ -29,7 +29,6 @@ export interface LogWriterOptions {
 
 // Bounds that keep every chunk, even deflated (which can grow a little), within MAX_CHUNK_BYTES:
 // buffered bytes stay below chunkBytes before one more event is added.
-const MAX_EVENT_BYTES = MAX_CHUNK_BYTES / 4;
 const MAX_BUFFERED_BYTES = MAX_CHUNK_BYTES / 4;
 
 // Room before the buffered events for the chunk frame and the MessagePack array header (≤ 5 bytes).

@@ -35,6 +35,8 @@ export interface ReplaySessionOptions {
    * (icount 0, or a cut log's first SNAPSHOT); `name` labels errors.
    */
   from?: StartSnapshot;
+  /** Start from this snapshot record (already decoded) instead; wins over `from`. */
+  fromRecord?: SnapshotRecord;
 }
 
 /** A replay, built and ready to run. */
@@ -64,11 +66,11 @@ export function replaySession(options: ReplaySessionOptions): ReplaySession {
     ...(options.sliceIcount === undefined ? {} : { sliceIcount: options.sliceIcount }),
     ...(options.exec === undefined ? {} : { exec: options.exec }),
   });
-  const from = options.from ?? logStartSnapshot(reader);
-  if (from !== null) {
-    const { bytes, name } = from;
-    const record = decodeSnapshot(bytes, session.machine.saveRecords(), name);
-    restoreSnapshotRecord(record, session, mode, reader.header, name);
+  if (options.fromRecord !== undefined) {
+    restoreSnapshotRecord(options.fromRecord, session, mode, reader.header, `the snapshot at icount ${options.fromRecord.icount}`);
+  } else {
+    const from = options.from ?? logStartSnapshot(reader);
+    if (from !== null) restoreSnapshotRecord(decodeSnapshot(from.bytes, session.machine.saveRecords(), from.name), session, mode, reader.header, from.name);
   }
   return {
     session,
