@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { cutCommand } from './cut-command.js';
 import { diffCommand } from './diff-command.js';
 import { dumpCommand } from './dump-command.js';
 import { gdbCommand } from './gdb-command.js';
@@ -27,5 +28,6 @@ export function createProgram(): Command {
   gdbCommand(program);
   packCommand(program);
   diffCommand(program);
+  cutCommand(program);
   return program;
 }
