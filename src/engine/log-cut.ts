@@ -47,7 +47,7 @@ export async function cutLog(source: ReplaySource, range: CutRange, open: (heade
   const { fromIcount } = range;
   if (fromIcount < startIcount) throw new RrvmError('cli.usage', `--from ${fromIcount} is before the start of ${reader.name} (a cut log that starts at icount ${startIcount})`);
   if (fromIcount >= endIcount) throw new RrvmError('cli.usage', `--from ${fromIcount} is not before the end of ${reader.name} (END at icount ${endIcount})`);
-  if (range.toIcount !== undefined && range.toIcount < fromIcount) throw new RrvmError('cli.usage', `--to ${range.toIcount} is before --from ${fromIcount}`);
+  if (range.toIcount !== undefined && range.toIcount <= fromIcount) throw new RrvmError('cli.usage', `--to ${range.toIcount} is not after --from ${fromIcount}`);
   if (range.toIcount !== undefined && range.toIcount > endIcount) throw new RrvmError('cli.usage', `--to ${range.toIcount} is past the end of ${reader.name} (END at icount ${endIcount})`);
   const toEnd = range.toIcount === undefined || range.toIcount === endIcount;
 
