@@ -12,6 +12,7 @@ import { cutLog } from '../../src/engine/log-cut.js';
 import { replayQuietly, type ReplaySource } from '../../src/engine/replay-quietly.js';
 import { logSegments, verifySegment } from '../../src/engine/segment-verify.js';
 import { storeSnapshots } from '../../src/engine/store-snapshots.js';
+import { TimeTravelSession } from '../../src/engine/time-travel-session.js';
 import { parseElf } from '../../src/machine/elf-loader.js';
 import { MemoryMap } from '../../src/machine/memory-map.js';
 import { bytesOf, guestElf, recordGuest, tempDir, type ExampleGuest, type SerialInput } from './harness.js';
@@ -157,6 +158,24 @@ describe('rrvm cut (cutLog)', () => {
     const outcome = await cutLog(sourceOf(first), { fromIcount: 2000, toIcount: 3000 }, writerAt(second));
     expect(outcome.startedAt).toBe(1000);
     expect((await stateAt(second, Infinity)).digest).toBe((await stateAt(s.plain, 3000)).digest);
+  });
+});
+
+describe('a cut log under time travel (rrvm gdb)', () => {
+  it('starts at the cut, seeks within it, and stops at its start going back', async () => {
+    const s = subjects[1]!;
+    const cut = temp.path('debug-cut.rrlog');
+    await cutLog(sourceOf(s.plain), { fromIcount: 1000, toIcount: 3000 }, writerAt(cut));
+    const { reader, image } = sourceOf(cut);
+    const target = new TimeTravelSession({ reader, image, onConsole: () => {} });
+    expect(target.icount).toBe(1000);
+    expect(await target.seek(2500)).toBeNull();
+    expect(target.icount).toBe(2500);
+    expect(await target.seek(0)).toEqual({ reason: 'start-of-log' });
+    expect(target.icount).toBe(1000);
+    expect(await target.resume('reverse-step')).toEqual({ reason: 'start-of-log' });
+    expect(await target.resume('continue')).toMatchObject({ reason: 'end-of-log' });
+    expect(target.icount).toBe(3000);
   });
 });
 
