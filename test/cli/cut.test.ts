@@ -1,8 +1,10 @@
 // `rrvm record --snapshot-every`, `rrvm cut` and `rrvm verify --segments` as a user runs them.
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogReader, LogWriter } from '../../codecs/index.js';
-import { guestElf, tempDir } from '../engine/harness.js';
+import { guestElf, REPO_ROOT, tempDir } from '../engine/harness.js';
 import { describeCli, expectOneLineError, rrvm } from './cli-harness.js';
 
 const temp = tempDir('cli-cut');
@@ -141,4 +143,28 @@ describe('rrvm cut', () => {
     const verify = rrvm(['verify', part]);
     expect(verify.code, describeCli(verify)).toBe(0);
   });
+});
+
+describe('rrvm cut of a recording with a disk', () => {
+  it('carries block requests in flight and the disk writes so far: cuts just before completions verify', () => {
+    const image = temp.path('disk.img');
+    const made = spawnSync(process.execPath, [join(REPO_ROOT, 'examples', 'disk-test', 'make-image.mjs'), image], { stdio: 'ignore' });
+    expect(made.status).toBe(0);
+    const diskLog = temp.path('disk.rrlog');
+    const rec = rrvm(['record', '--drive', `file=${image},serial=rrvm-disk0`, '--snapshot-every', '50000000', '-o', diskLog, join(REPO_ROOT, 'examples', 'disk-test', 'disk-test.elf')], { timeoutMs: 240_000 });
+    expect(rec.code, describeCli(rec)).toBe(0);
+    const done = [...LogReader.open(diskLog).events()].filter((e) => e.kind === 'BLOCK_DONE');
+    expect(done.length).toBeGreaterThan(100);
+    // One instruction before a completion: its request is in flight at the cut.
+    for (const at of [Math.floor(done.length / 3), Math.floor((2 * done.length) / 3)]) {
+      const part = temp.path(`disk-part-${at}.rrlog`);
+      const from = done[at]!.icount - 1;
+      const cut = rrvm(['cut', diskLog, '--from', String(from), '--to', String(from + 3_000_000), '-o', part], { timeoutMs: 240_000 });
+      expect(cut.code, describeCli(cut)).toBe(0);
+      const verify = rrvm(['verify', part], { timeoutMs: 240_000 });
+      expect(verify.code, describeCli(verify)).toBe(0);
+    }
+    const segments = rrvm(['verify', '--segments', diskLog], { timeoutMs: 240_000 });
+    expect(segments.code, describeCli(segments)).toBe(0);
+  }, 600_000);
 });

@@ -5,11 +5,12 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LogReader, LogWriter, type LogHeader } from '../../codecs/index.js';
+import { decodeSnapshot, encodeSnapshot, LogReader, LogWriter, type LogHeader } from '../../codecs/index.js';
 import type { RrEvent } from '../../src/core/event.js';
 import { fullStateDigest } from '../../src/engine/checkpoint-digest.js';
 import { cutLog } from '../../src/engine/log-cut.js';
-import { replayQuietly, type ReplaySource } from '../../src/engine/replay-quietly.js';
+import type { ReplaySource } from '../../src/engine/replay-quietly.js';
+import { replaySession } from '../../src/engine/replay-session.js';
 import { logSegments, verifySegment } from '../../src/engine/segment-verify.js';
 import { storeSnapshots } from '../../src/engine/store-snapshots.js';
 import { TimeTravelSession } from '../../src/engine/time-travel-session.js';
@@ -37,7 +38,6 @@ const writerAt =
 async function stateAt(logPath: string, toIcount: number): Promise<{ digest: string; console: Buffer; icount: number }> {
   const source = sourceOf(logPath);
   const chunks: Uint8Array[] = [];
-  const { replaySession } = await import('../../src/engine/replay-session.js');
   const replay = replaySession({ ...source, maxInsns: toIcount, onConsole: (b) => chunks.push(Uint8Array.from(b)) });
   const result = await replay.run();
   source.reader.close();
@@ -218,9 +218,7 @@ describe('verify --segments (verifySegment)', () => {
     const s = subjects[0]!;
     const reader = LogReader.open(s.snapshotted);
     const events = [...reader.events()];
-    const { decodeSnapshot, encodeSnapshot } = await import('../../codecs/index.js');
-    const { replaySession } = await import('../../src/engine/replay-session.js');
-    const template = replaySession({ ...sourceOf(s.snapshotted), maxInsns: 0, onConsole: () => {} }).session.machine.saveRecords();
+      const template = replaySession({ ...sourceOf(s.snapshotted), maxInsns: 0, onConsole: () => {} }).session.machine.saveRecords();
     const mark = reader.footer!.snapshots[1]!;
     const tampered = temp.path('tampered-snapshot.rrlog');
     const writer = LogWriter.open(tampered, reader.header);
