@@ -9,6 +9,7 @@ import { decodeSnapshot, encodeSnapshot, LogReader, LogWriter, type LogHeader } 
 import type { RrEvent } from '../../src/core/event.js';
 import { fullStateDigest } from '../../src/engine/checkpoint-digest.js';
 import { cutLog } from '../../src/engine/log-cut.js';
+import { diffLogs } from '../../src/engine/log-diff.js';
 import type { ReplaySource } from '../../src/engine/replay-quietly.js';
 import { replaySession } from '../../src/engine/replay-session.js';
 import { logSegments, verifySegment } from '../../src/engine/segment-verify.js';
@@ -84,6 +85,8 @@ describe('record --snapshot-every (storeSnapshots)', () => {
       // The other events are the original's, in order.
       const strip = (events: RrEvent[]): string[] => events.filter((e) => e.kind !== 'SNAPSHOT').map((e) => `${e.kind}@${e.icount}`);
       expect(strip([...reader.events()])).toEqual(strip([...LogReader.open(s.plain).events()]));
+      // rrvm diff sees the same run.
+      expect(diffLogs(LogReader.open(s.plain), LogReader.open(s.snapshotted))).toBeNull();
       const [a, b] = [await stateAt(s.plain, Infinity), await stateAt(s.snapshotted, Infinity)];
       expect(b.digest).toBe(a.digest);
       expect(b.console.equals(a.console)).toBe(true);
