@@ -3,8 +3,9 @@ import { RrvmError } from '../core/rrvm-error.js';
 import { checkpointDigest } from './checkpoint-digest.js';
 import { logStartSnapshot } from './log-start.js';
 import { replayQuietly, type ReplaySource } from './replay-quietly.js';
-import { copyEvents, storedSnapshotBytes, storedSnapshots } from './stored-snapshots.js';
-import { encodeStoredSnapshot } from './stored-snapshot-encoding.js';
+import { copyEvents } from './copy-events.js';
+import { storedSnapshotBytes, storedSnapshots } from './stored-snapshots.js';
+import { encodeStoredSnapshot } from './encode-stored-snapshot.js';
 
 /** Where to cut a log: from icount `fromIcount` to `toIcount` (undefined: to its end). */
 export interface CutRange {

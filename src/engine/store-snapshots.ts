@@ -1,8 +1,8 @@
 import type { LogHeader, LogWriter, SnapshotRecord } from '../../codecs/index.js';
 import { RrvmError } from '../core/rrvm-error.js';
 import { replayQuietly, type ReplaySource } from './replay-quietly.js';
-import { copyEvents } from './stored-snapshots.js';
-import { encodeStoredSnapshot } from './stored-snapshot-encoding.js';
+import { copyEvents } from './copy-events.js';
+import { encodeStoredSnapshot } from './encode-stored-snapshot.js';
 
 /** What `storeSnapshots` wrote. */
 export interface StoredSnapshots {

@@ -1,4 +1,4 @@
-import type { LogReader, LogWriter, SnapshotIndexEntry } from '../../codecs/index.js';
+import type { LogReader, SnapshotIndexEntry } from '../../codecs/index.js';
 import { RrvmError } from '../core/rrvm-error.js';
 
 /**
@@ -22,24 +22,4 @@ export function storedSnapshotBytes(reader: LogReader, entry: SnapshotIndexEntry
     }
   }
   throw new RrvmError('log.footer', `${reader.name}: the footer lists a SNAPSHOT at event #${entry.seq}, past the last event`);
-}
-
-/**
- * Appends the events of `reader` with seq in [fromSeq, toSeq) to `writer`, leaving out the
- * SNAPSHOT events when `dropSnapshots` (their stored positions belong to the source log); an
- * END closes the writer. Returns how many events were appended.
- */
-export function copyEvents(reader: LogReader, fromSeq: number, toSeq: number, writer: LogWriter, dropSnapshots: boolean): number {
-  let copied = 0;
-  for (const chunk of reader.eventChunksFromSeq(fromSeq)) {
-    for (const e of chunk) {
-      if (e.seq < fromSeq) continue;
-      if (e.seq >= toSeq) return copied;
-      if (dropSnapshots && e.kind === 'SNAPSHOT') continue;
-      if (e.kind === 'END') writer.close({ icount: e.icount });
-      else writer.append(e);
-      copied++;
-    }
-  }
-  return copied;
 }
