@@ -37,7 +37,7 @@ export function logSegments(source: ReplaySource): LogSegment[] {
   reader.requireComplete();
   const marks = storedSnapshots(reader);
   // A cut log's segment 0 starts at its first event, which is a SNAPSHOT.
-  const starts: (SnapshotIndexEntry | null)[] = marks[0]?.seq === 0 ? [...marks] : [null, ...marks];
+  const starts: (SnapshotIndexEntry | null)[] = reader.header.cut !== undefined ? [...marks] : [null, ...marks];
   return starts.map((from, i) => ({ from, to: starts[i + 1] ?? null }));
 }
 

@@ -10,7 +10,8 @@ import type { RrEvent } from '../../src/core/event.js';
 import { fullStateDigest } from '../../src/engine/checkpoint-digest.js';
 import { cutLog } from '../../src/engine/log-cut.js';
 import { diffLogs } from '../../src/engine/log-diff.js';
-import type { ReplaySource } from '../../src/engine/replay-quietly.js';
+import { replayQuietly, type ReplaySource } from '../../src/engine/replay-quietly.js';
+import { encodeStoredSnapshot } from '../../src/engine/encode-stored-snapshot.js';
 import { replaySession } from '../../src/engine/replay-session.js';
 import { logSegments, verifySegment } from '../../src/engine/segment-verify.js';
 import { storeSnapshots } from '../../src/engine/store-snapshots.js';
@@ -195,6 +196,32 @@ describe('verify --segments (verifySegment)', () => {
       expect((await verifySegment(source, segments.length - 1)).digest).toBe((await stateAt(s.plain, Infinity)).digest);
       await expect(verifySegment(source, segments.length)).rejects.toMatchObject({ code: 'cli.usage' });
     }
+  });
+
+  it('starts segment 0 at reset even when the first event of the log is a SNAPSHOT', async () => {
+    const s = subjects[0]!;
+    const source = sourceOf(s.plain);
+    const events = [...source.reader.events()];
+    expect(events[0]!.icount).toBeGreaterThan(10);
+    // One snapshot at icount 10, before any event, as storeSnapshots places it.
+    const { replay } = await replayQuietly(source, null, 10);
+    const record = replay.snapshot();
+    expect(record.seq).toBe(0);
+    const early = temp.path('early-snapshot.rrlog');
+    const writer = LogWriter.open(early, source.reader.header);
+    writer.append({ kind: 'SNAPSHOT', icount: 10, seq: 0, data: encodeStoredSnapshot(record, source.reader.header, 1) });
+    for (const e of events) {
+      if (e.kind === 'END') writer.close({ icount: e.icount });
+      else writer.append(e);
+    }
+    const withEarly = sourceOf(early);
+    expect(withEarly.reader.footer!.snapshots).toEqual([{ icount: 10, seq: 0 }]);
+    expect(logSegments(withEarly)).toEqual([
+      { from: null, to: { icount: 10, seq: 0 } },
+      { from: { icount: 10, seq: 0 }, to: null },
+    ]);
+    expect(await verifySegment(withEarly, 0)).toMatchObject({ ok: true, fromIcount: 0, toIcount: 10 });
+    expect(await verifySegment(withEarly, 1)).toMatchObject({ ok: true, fromIcount: 10, toIcount: s.endIcount });
   });
 
   it('fails exactly the segment whose events were tampered with, naming the icount', async () => {
