@@ -58,7 +58,7 @@ const FIELDS: { [K in Exclude<EventKind, 'CLOCK'>]: readonly (readonly [Payload<
   WARP: [['ns', 'int']],
   CHECKPOINT: [['digest', 'bytes']],
   SHUTDOWN: [['reason', 'text']],
-  SNAPSHOT: [['name', 'text'], ['ref', 'text']],
+  SNAPSHOT: [['data', 'bytes']],
   END: [],
 };
 

@@ -10,12 +10,12 @@ export {
 } from './event-codec.js';
 export type { EncodedEvent, EventCodecState } from './event-codec.js';
 export { decodeLogFooter, encodeLogFooter, readTrailer } from './log-footer.js';
-export type { ChunkIndexEntry, LogFooter } from './log-footer.js';
+export type { ChunkIndexEntry, LogFooter, SnapshotIndexEntry } from './log-footer.js';
 export { decodeLogHeader, encodeLogHeader } from './log-header.js';
-export type { LogCompression, LogDevice, LogDisk, LogEmbedded, LogHeader } from './log-header.js';
+export type { LogCompression, LogCut, LogDevice, LogDisk, LogEmbedded, LogHeader } from './log-header.js';
 export { writePackedLog } from './log-pack.js';
 export type { PackBlob } from './log-pack.js';
-export { LOG_FORMAT_VERSION, MAX_CHUNK_BYTES } from './log-layout.js';
+export { LOG_FORMAT_VERSION, MAX_CHUNK_BYTES, MAX_EVENT_BYTES } from './log-layout.js';
 export { LogReader } from './log-reader.js';
 export { fileLogSource, memoryLogSource } from './log-source.js';
 export type { LogSource } from './log-source.js';

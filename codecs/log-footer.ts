@@ -26,6 +26,14 @@ export interface LogFooter {
   bytes: Record<EventKind, number>;
   /** One entry per chunk, in file order. */
   index: ChunkIndexEntry[];
+  /** Where the SNAPSHOT events are (format 4; empty when none), in order: for segment verification without a scan. */
+  snapshots: SnapshotIndexEntry[];
+}
+
+/** A SNAPSHOT event's stamp. */
+export interface SnapshotIndexEntry {
+  icount: Icount;
+  seq: number;
 }
 
 /** A per-kind table of zeros. */
@@ -44,6 +52,7 @@ export function encodeLogFooter(footer: LogFooter, footerOffset: number): Uint8A
     counts: footer.counts,
     bytes: footer.bytes,
     index: footer.index.map((c) => [c.offset, c.firstIcount, c.firstSeq]),
+    ...(footer.snapshots.length === 0 ? {} : { snapshots: footer.snapshots.map((s) => [s.icount, s.seq]) }),
   });
   const out = new Uint8Array(FOOTER_PREFIX_BYTES + map.length + TRAILER_BYTES);
   const view = new DataView(out.buffer);
@@ -119,7 +128,7 @@ export function decodeLogFooter(source: LogSource, offset: number, complete: boo
 
 function checkLogFooter(value: unknown): LogFooter | string {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a map';
-  const { endIcount, eventCount, counts, bytes, index } = value as Record<string, unknown>;
+  const { endIcount, eventCount, counts, bytes, index, snapshots } = value as Record<string, unknown>;
   if (!isCount(endIcount)) return 'endIcount is not a non-negative integer';
   if (!isCount(eventCount)) return 'eventCount is not a non-negative integer';
   const countTable = checkPerKind(counts);
@@ -131,7 +140,14 @@ function checkLogFooter(value: unknown): LogFooter | string {
     if (!Array.isArray(entry) || entry.length !== 3 || !entry.every(isCount)) return 'bad index entry';
     entries.push({ offset: entry[0], firstIcount: entry[1], firstSeq: entry[2] });
   }
-  return { endIcount, eventCount, counts: countTable, bytes: bytesTable, index: entries };
+  const marks: SnapshotIndexEntry[] = [];
+  if (snapshots !== undefined && !Array.isArray(snapshots)) return 'snapshots is not an array';
+  for (const entry of (snapshots ?? []) as unknown[]) {
+    if (!Array.isArray(entry) || entry.length !== 2 || !entry.every(isCount)) return 'bad snapshots entry';
+    marks.push({ icount: entry[0], seq: entry[1] });
+  }
+  if (marks.length !== countTable.SNAPSHOT) return `snapshots lists ${marks.length} SNAPSHOT events, counts says ${countTable.SNAPSHOT}`;
+  return { endIcount, eventCount, counts: countTable, bytes: bytesTable, index: entries, snapshots: marks };
 }
 
 function checkPerKind(value: unknown): Record<EventKind, number> | null {

@@ -59,6 +59,17 @@ export interface LogHeader {
   chaosSeed?: number;
   /** Files embedded by `rrvm pack`, stored in this order right after the header (format 3). */
   embedded?: LogEmbedded[];
+  /** Set in a log written by `rrvm cut` (format 4): it starts from the snapshot its first event holds. */
+  cut?: LogCut;
+}
+
+/** Where a cut log (`rrvm cut`) came from: its first event is a SNAPSHOT of the source's state at `fromIcount`. */
+export interface LogCut {
+  fromIcount: number;
+  /** The source log's createdAt (this log's createdAt is when it was cut). */
+  sourceCreatedAt: string;
+  /** The source log's END icount. */
+  sourceEndIcount: number;
 }
 
 /**
@@ -97,7 +108,7 @@ export function decodeLogHeader(source: LogSource, name: string): { header: LogH
   if (version < OLDEST_LOG_FORMAT_VERSION || version > LOG_FORMAT_VERSION) {
     throw new RrvmError(
       'log.version',
-      `${name}: unsupported log format version ${version} (offset 4), this rrvm reads version ${LOG_FORMAT_VERSION} (and ${OLDEST_LOG_FORMAT_VERSION})`,
+      `${name}: unsupported log format version ${version} (offset 4), this rrvm reads version ${LOG_FORMAT_VERSION} (and ${OLDEST_LOG_FORMAT_VERSION}–${LOG_FORMAT_VERSION - 1})`,
     );
   }
   if (size < HEADER_PREFIX_BYTES) throw headerError(name, `header truncated at offset 6 (file is ${size} bytes)`);
@@ -117,6 +128,8 @@ export function decodeLogHeader(source: LogSource, name: string): { header: LogH
   if (typeof header === 'string') throw headerError(name, `header at offset 10: ${header}`);
   // Version 2 had no embedded files: its chunks start right after the header whatever it says.
   if (version < 3) delete header.embedded;
+  // Before version 4 no log was cut.
+  if (version < 4) delete header.cut;
   return { header, end };
 }
 
@@ -125,7 +138,7 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** A copy of `value` holding only the LogHeader fields, or a message saying what is wrong. */
 function checkLogHeader(value: unknown): LogHeader | string {
   if (!isObject(value)) return 'not a map';
-  const { rrvmVersion, createdAt, compression, checkpointEvery, ramBytes, icountShift, elfSha256, elfPath, disks, devices, chaosSeed, embedded } =
+  const { rrvmVersion, createdAt, compression, checkpointEvery, ramBytes, icountShift, elfSha256, elfPath, disks, devices, chaosSeed, embedded, cut } =
     value;
   const embeddedCopies: LogEmbedded[] = [];
   if (embedded !== undefined) {
@@ -136,6 +149,7 @@ function checkLogHeader(value: unknown): LogHeader | string {
     }
   }
   if (chaosSeed !== undefined && !isCount(chaosSeed)) return 'chaosSeed is not a count';
+  if (cut !== undefined && (!isObject(cut) || !isCount(cut.fromIcount) || typeof cut.sourceCreatedAt !== 'string' || !isCount(cut.sourceEndIcount))) return 'bad cut entry';
   if (typeof rrvmVersion !== 'string') return 'rrvmVersion is not a string';
   if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt))) return 'createdAt is not an ISO date';
   if (compression !== 'none' && compression !== 'deflate') return `unknown compression ${String(compression)}`;
@@ -189,6 +203,7 @@ function checkLogHeader(value: unknown): LogHeader | string {
     devices: deviceCopies,
     ...(chaosSeed === undefined ? {} : { chaosSeed }),
     ...(embedded === undefined ? {} : { embedded: embeddedCopies }),
+    ...(cut === undefined ? {} : { cut: { fromIcount: cut.fromIcount as number, sourceCreatedAt: cut.sourceCreatedAt as string, sourceEndIcount: cut.sourceEndIcount as number } }),
   };
 }
 

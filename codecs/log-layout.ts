@@ -4,9 +4,12 @@
  */
 
 /** Format version written after the magic. Bump it whenever an event kind, tag, or field order/meaning changes. */
-export const LOG_FORMAT_VERSION = 3;
+export const LOG_FORMAT_VERSION = 4;
 
-/** The oldest format version readers still accept: version 2 is version 3 without embedded files. */
+/**
+ * The oldest format version readers still accept: version 3 is version 4 whose SNAPSHOT events
+ * (never written before version 4) had other fields, version 2 is version 3 without embedded files.
+ */
 export const OLDEST_LOG_FORMAT_VERSION = 2;
 
 /** First 4 bytes of every log: ASCII `RRVM`. */
@@ -36,6 +39,9 @@ export const TRAILER_BYTES = 12;
  * never be mistaken for the footer.
  */
 export const MAX_CHUNK_BYTES = 64 * 1024 * 1024;
+
+/** Largest encoded event a writer accepts (so that a chunk, even deflated, stays within MAX_CHUNK_BYTES). */
+export const MAX_EVENT_BYTES = MAX_CHUNK_BYTES / 4;
 
 /** Largest header or footer map, in bytes. */
 export const MAX_MAP_BYTES = 64 * 1024 * 1024;

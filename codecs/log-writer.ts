@@ -7,10 +7,10 @@ import { encodeEvent, newEventCodecState, resetEventCodecState } from './event-c
 import type { EncodedEvent } from './event-codec.js';
 import { encodeChunk } from './log-chunk.js';
 import { encodeLogFooter } from './log-footer.js';
-import type { ChunkIndexEntry, LogFooter } from './log-footer.js';
+import type { ChunkIndexEntry, LogFooter, SnapshotIndexEntry } from './log-footer.js';
 import { encodeLogHeader } from './log-header.js';
 import type { LogHeader } from './log-header.js';
-import { CHUNK_FRAME_BYTES, MAX_CHUNK_BYTES } from './log-layout.js';
+import { CHUNK_FRAME_BYTES, MAX_CHUNK_BYTES, MAX_EVENT_BYTES } from './log-layout.js';
 import { packView } from './msgpack.js';
 
 /** Tuning of a LogWriter. */
@@ -29,7 +29,6 @@ export interface LogWriterOptions {
 
 // Bounds that keep every chunk, even deflated (which can grow a little), within MAX_CHUNK_BYTES:
 // buffered bytes stay below chunkBytes before one more event is added.
-const MAX_EVENT_BYTES = MAX_CHUNK_BYTES / 4;
 const MAX_BUFFERED_BYTES = MAX_CHUNK_BYTES / 4;
 
 // Room before the buffered events for the chunk frame and the MessagePack array header (≤ 5 bytes).
@@ -45,6 +44,8 @@ export class LogWriter {
   private readonly countsByTag = new Float64Array(EVENT_KINDS.length + 1);
   private readonly bytesByTag = new Float64Array(EVENT_KINDS.length + 1);
   private readonly index: ChunkIndexEntry[] = [];
+  /** The SNAPSHOT events appended so far (the footer lists them). */
+  private readonly snapshots: SnapshotIndexEntry[] = [];
   private readonly eventsPerChunk: number;
   private readonly chunkBytes: number;
   private readonly pullKinds: ReadonlySet<EventKind>;
@@ -169,6 +170,8 @@ export class LogWriter {
       this.bytesByTag.set(bytes);
       this.buffered = 0;
       this.bufferedBytes = 0;
+      // Snapshots that were only buffered are gone with their chunk.
+      while (this.snapshots.length > 0 && this.snapshots[this.snapshots.length - 1]!.seq >= seq) this.snapshots.pop();
       this.lastIcount = this.written.icount;
       this.closed = false;
       this.append({ kind: 'SHUTDOWN', icount, seq, reason });
@@ -200,6 +203,7 @@ export class LogWriter {
       counts: perKind(this.countsByTag),
       bytes: perKind(this.bytesByTag),
       index: this.index.slice(),
+      snapshots: this.snapshots.slice(),
     };
     this.write(encodeLogFooter(footer, this.offset));
     this.closed = true;
@@ -239,6 +243,7 @@ export class LogWriter {
 
   /** Accounts for an event (log tag `tag`) whose `size` bytes were just placed in the buffer. */
   private added(e: RrEvent, tag: number, size: number): void {
+    if (e.kind === 'SNAPSHOT') this.snapshots.push({ icount: e.icount, seq: this.state.seq - 1 });
     this.bufferedBytes += size;
     this.buffered++;
     this.lastIcount = e.icount;

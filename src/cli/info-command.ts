@@ -8,7 +8,7 @@ export function infoCommand(program: Command): void {
   program
     .command('info')
     .summary('show a log\'s header, length and event counts')
-    .description('Prints what a log holds: the recorded machine, the guest ELF, how many instructions the run lasted, and the number and size of its events per kind. A log cut short (recorder killed) is reported as such, with what its complete chunks hold.')
+    .description('Prints what a log holds: the recorded machine, the guest ELF, how many instructions the run lasted, the snapshots it stores, and the number and size of its events per kind. A log written by `rrvm cut` says where it starts. A log cut short (recorder killed) is reported as such, with what its complete chunks hold.')
     .argument('<log>', 'the .rrlog')
     .option('--json', 'print as JSON')
     .action((logPath: string, opts: { json?: boolean }) => {
@@ -33,6 +33,8 @@ export function infoCommand(program: Command): void {
         packed: reader.packed,
         ...(reader.truncatedAt === null ? {} : { truncatedAt: reader.truncatedAt }),
         header: reader.header,
+        ...(reader.header.cut === undefined ? {} : { startIcount: reader.header.cut.fromIcount }),
+        snapshots: reader.footer?.snapshots ?? [],
         instructions: endIcount,
         chunks: reader.chunks.length,
         counts,
@@ -53,8 +55,14 @@ export function infoCommand(program: Command): void {
         ...h.disks.map(
           (d) => `disk ${d.id}:   ${d.path} (${d.bytes} bytes, sha256 ${d.baseSha256})${reader.embedded.has(d.baseSha256) ? ', embedded in the log' : ''}${d.serial !== '' ? `, serial "${d.serial}"` : ''}${d.overlay !== null ? `, started from overlay ${d.overlay.path}` : ''}`,
         ),
+        ...(h.cut === undefined
+          ? []
+          : [`cut:          starts at icount ${h.cut.fromIcount} from the snapshot stored in its first event; cut from a log recorded ${h.cut.sourceCreatedAt} that ends at icount ${h.cut.sourceEndIcount}`]),
+        ...(reader.footer === null || reader.footer.snapshots.length === 0
+          ? []
+          : [`snapshots:    ${reader.footer.snapshots.length} stored, at icount ${reader.footer.snapshots.map((s) => s.icount).join(', ')}`]),
         ...(h.chaosSeed === undefined ? [] : [`chaos-io:     seed ${h.chaosSeed} (disk completions were delayed at random while recording)`]),
-        `instructions: ${endIcount}`,
+        `instructions: ${endIcount}${h.cut === undefined ? '' : ` (this cut replays the ${endIcount - h.cut.fromIcount} after icount ${h.cut.fromIcount})`}`,
         `events:       ${Object.values(counts).reduce((a, b) => a + b, 0)}`,
         ...Object.entries(counts).map(([kind, n]) => `  ${kind.padEnd(12)} ${String(n).padStart(10)}${bytes ? `  ${String(bytes[kind]).padStart(10)} bytes  ${(bytes[kind]! / n).toFixed(1)} B/event` : ''}`),
       ];

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { analyzeCommand } from './analyze-command.js';
+import { cutCommand } from './cut-command.js';
 import { diffCommand } from './diff-command.js';
 import { dumpCommand } from './dump-command.js';
 import { gdbCommand } from './gdb-command.js';
@@ -31,5 +32,6 @@ export function createProgram(): Command {
   diffCommand(program);
   analyzeCommand(program);
   workerCommand(program);
+  cutCommand(program);
   return program;
 }

@@ -54,8 +54,8 @@ export type WarpEvent = Stamp & { kind: 'WARP'; ns: number };
 export type CheckpointEvent = Stamp & { kind: 'CHECKPOINT'; digest: Uint8Array };
 /** Push: the host asked the guest to stop (Ctrl-C, end of input script). */
 export type ShutdownEvent = Stamp & { kind: 'SHUTDOWN'; reason: string };
-/** Marker: a snapshot named `name` was taken here; `ref` locates it. */
-export type SnapshotEvent = Stamp & { kind: 'SNAPSHOT'; name: string; ref: string };
+/** Marker: the whole machine state at this point, encoded as a snapshot file holds it (codecs/snapshot-codec.ts). */
+export type SnapshotEvent = Stamp & { kind: 'SNAPSHOT'; data: Uint8Array };
 /** Footer: the run ended after `icount` instructions. */
 export type EndEvent = Stamp & { kind: 'END' };
 

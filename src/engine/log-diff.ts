@@ -23,11 +23,13 @@ export interface LogDifference {
 /**
  * Compares two recordings event by event in stream order and returns the first difference (an
  * event of another kind, icount or payload; for two CHECKPOINTs, the sub-digests that differ),
- * or null when the logs hold the same events. Reads both logs a chunk at a time.
+ * or null when the logs hold the same events. SNAPSHOT events are left out: the state they
+ * store is what the CHECKPOINTs compare, and they name their own log (two identical runs
+ * store different bytes). Reads both logs a chunk at a time.
  */
 export function diffLogs(a: LogReader, b: LogReader): LogDifference | null {
-  const left = a.events();
-  const right = b.events();
+  const left = withoutSnapshots(a.events());
+  const right = withoutSnapshots(b.events());
   const before: RrEvent[] = [];
   for (;;) {
     const x = left.next();
@@ -50,6 +52,10 @@ export function diffLogs(a: LogReader, b: LogReader): LogDifference | null {
       b: eb === undefined ? [] : [eb, ...take(right, CONTEXT_EVENTS - 1)],
     };
   }
+}
+
+function* withoutSnapshots(events: Iterable<RrEvent>): Generator<RrEvent, void, undefined> {
+  for (const e of events) if (e.kind !== 'SNAPSHOT') yield e;
 }
 
 function describeDifference(a: RrEvent | undefined, b: RrEvent | undefined): string {

@@ -9,6 +9,7 @@ import type { AudioWav } from '../../streams/taps/audio-wav.js';
 import { ReplayMode } from './replay-mode.js';
 import { Session, type SessionResult } from './session.js';
 import { restoreSnapshotRecord, snapshotRecordOf } from './snapshot-file.js';
+import { logStartSnapshot, type StartSnapshot } from './log-start.js';
 
 /** Everything a replay is built from. */
 export interface ReplaySessionOptions {
@@ -29,8 +30,13 @@ export interface ReplaySessionOptions {
   drives?: readonly Drive[];
   /** `--audio-out`: where the replayed sound output goes. */
   audioOut?: AudioWav;
-  /** Start from this snapshot file's contents (`--from-snapshot`) instead of icount 0; `name` labels errors. */
-  from?: { bytes: Uint8Array; name: string };
+  /**
+   * Start from this snapshot file's contents (`--from-snapshot`) instead of where the log starts
+   * (icount 0, or a cut log's first SNAPSHOT); `name` labels errors.
+   */
+  from?: StartSnapshot;
+  /** Start from this snapshot record (already decoded) instead; wins over `from`. */
+  fromRecord?: SnapshotRecord;
 }
 
 /** A replay, built and ready to run. */
@@ -60,10 +66,11 @@ export function replaySession(options: ReplaySessionOptions): ReplaySession {
     ...(options.sliceIcount === undefined ? {} : { sliceIcount: options.sliceIcount }),
     ...(options.exec === undefined ? {} : { exec: options.exec }),
   });
-  if (options.from !== undefined) {
-    const { bytes, name } = options.from;
-    const record = decodeSnapshot(bytes, session.machine.saveRecords(), name);
-    restoreSnapshotRecord(record, session, mode, reader.header, name);
+  if (options.fromRecord !== undefined) {
+    restoreSnapshotRecord(options.fromRecord, session, mode, reader.header, `the snapshot at icount ${options.fromRecord.icount}`);
+  } else {
+    const from = options.from ?? logStartSnapshot(reader);
+    if (from !== null) restoreSnapshotRecord(decodeSnapshot(from.bytes, session.machine.saveRecords(), from.name), session, mode, reader.header, from.name);
   }
   return {
     session,

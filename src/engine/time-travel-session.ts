@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToHost } from 'node:timers/promises';
-import type { LogReader } from '../../codecs/index.js';
+import { decodeSnapshot, type LogReader } from '../../codecs/index.js';
 import { EventStream } from '../../streams/event-stream.js';
 import type { StopReason } from '../core/stop-reason.js';
 import { peekCsr } from '../machine/cpu/csr-file.js';
@@ -17,6 +17,8 @@ import { ReplayMode } from './replay-mode.js';
 import { Session, SLICE_ICOUNT } from './session.js';
 import type { Snapshot } from './snapshot.js';
 import { SnapshotStore } from './snapshot-store.js';
+import { logStartSnapshot } from './log-start.js';
+import { restoreSnapshotRecord } from './snapshot-file.js';
 
 /** Default instructions between automatic snapshots. */
 export const SNAPSHOT_EVERY = 1 << 24;
@@ -70,6 +72,8 @@ export class TimeTravelSession implements DebugTarget {
   readonly mode: ReplayMode;
   readonly snapshots: SnapshotStore;
   readonly endIcount: number;
+  /** Where the log starts: 0, or the icount a cut log (`rrvm cut`) starts from. */
+  readonly startIcount: number;
   private readonly snapshotEvery: number;
   private readonly breakpoints = new Set<number>();
   private readonly watches: Watch[] = [];
@@ -97,6 +101,9 @@ export class TimeTravelSession implements DebugTarget {
       maxInsns: Infinity,
       onConsole: (bytes) => options.onConsole(bytes),
     });
+    const start = logStartSnapshot(reader);
+    if (start !== null) restoreSnapshotRecord(decodeSnapshot(start.bytes, this.session.machine.saveRecords(), start.name), this.session, this.mode, reader.header, start.name);
+    this.startIcount = this.session.machine.icount;
     this.snapshots = new SnapshotStore(options.snapshotMemBytes ?? 4 * reader.header.ramBytes);
     this.snapshotEvery = options.snapshotEvery ?? SNAPSHOT_EVERY;
     this.takeSnapshot();
@@ -172,10 +179,10 @@ export class TimeTravelSession implements DebugTarget {
   }
 
   async seek(icount: number): Promise<StopEvent | null> {
-    const target = Math.max(0, Math.min(Math.floor(icount), this.endIcount));
+    const target = Math.max(this.startIcount, Math.min(Math.floor(icount), this.endIcount));
     const stop = this.moveTo(target);
     if (stop !== null) return stop;
-    return target === 0 && icount <= 0 ? { reason: 'start-of-log' } : null;
+    return target === this.startIcount && icount <= this.startIcount ? { reason: 'start-of-log' } : null;
   }
 
   describe(): string {
@@ -249,7 +256,7 @@ export class TimeTravelSession implements DebugTarget {
 
   private async stepBackward(): Promise<StopEvent> {
     const here = this.icount;
-    if (here === 0) return { reason: 'start-of-log' };
+    if (here === this.startIcount) return { reason: 'start-of-log' };
     // A write watch hit by the instruction being undone is reported here, before moving: gdb
     // then steps back over it and shows the value before the write as the new value.
     if (this.watches.length > 0) {
@@ -276,7 +283,7 @@ export class TimeTravelSession implements DebugTarget {
   private async continueBackward(): Promise<StopEvent> {
     const here = this.icount;
     let hi = here;
-    while (hi > 0) {
+    while (hi > this.startIcount) {
       const from = this.snapshots.before(hi)!;
       this.restore(from);
       let last: { icount: number; event: StopEvent } | null = null;

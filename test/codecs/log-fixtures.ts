@@ -38,7 +38,7 @@ const PAYLOADS: { [K in EventKind]: fc.Arbitrary<Extract<UnstampedEvent, { kind:
   WARP: fc.record({ kind: fc.constant('WARP'), ns: int }),
   CHECKPOINT: fc.record({ kind: fc.constant('CHECKPOINT'), digest: bytes }),
   SHUTDOWN: fc.record({ kind: fc.constant('SHUTDOWN'), reason: text }),
-  SNAPSHOT: fc.record({ kind: fc.constant('SNAPSHOT'), name: text, ref: text }),
+  SNAPSHOT: fc.record({ kind: fc.constant('SNAPSHOT'), data: bytes }),
   END: fc.record({ kind: fc.constant('END') }),
 };
 

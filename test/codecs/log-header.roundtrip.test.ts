@@ -25,6 +25,18 @@ describe('encodeLogHeader / decodeLogHeader', () => {
     expect(decodeLogHeader(memoryLogSource(withChunk), 'x')).toEqual({ header, end: bytes.length });
   });
 
+  it('keeps where a cut log starts (version 4) and ignores that key in a version 3 header', () => {
+    const header: LogHeader = { ...sampleHeader(), cut: { fromIcount: 5000, sourceCreatedAt: '2026-01-01T00:00:00.000Z', sourceEndIcount: 9000 } };
+    const bytes = encodeLogHeader(header);
+    expect(decodeLogHeader(memoryLogSource(bytes), 'x').header).toEqual(header);
+    const old = Uint8Array.from(bytes);
+    const view = new DataView(old.buffer);
+    view.setUint16(4, 3, true);
+    view.setUint32(old.length - 4, crc32(old.subarray(0, old.length - 4)), true);
+    expect(decodeLogHeader(memoryLogSource(old), 'x').header).toEqual(sampleHeader());
+    expect(() => encodeLogHeader({ ...sampleHeader(), cut: { fromIcount: -1 } } as unknown as LogHeader)).toThrow(/bad cut entry/);
+  });
+
   it('ignores keys it does not know but keeps only LogHeader fields', () => {
     const bytes = encodeLogHeader({ ...sampleHeader(), extra: 1 } as LogHeader);
     expect(decodeLogHeader(memoryLogSource(bytes), 'x').header).toEqual(sampleHeader());

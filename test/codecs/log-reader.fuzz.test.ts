@@ -101,6 +101,18 @@ describe('LogReader on corrupted input', () => {
     expect(outcome.reader.footer).toEqual(reader.footer);
   });
 
+  it('still reads a version 3 log (version 4 added SNAPSHOT events, footer snapshots and cut logs)', () => {
+    const old = mutated(file, (copy, view) => {
+      view.setUint16(4, 3, true);
+      const headerEnd = reader.chunks[0]!.offset;
+      view.setUint32(headerEnd - 4, crc32(copy.subarray(0, headerEnd - 4)), true);
+    });
+    const outcome = tryRead(old);
+    if (!outcome.ok) throw outcome.error;
+    expect(outcome.events).toEqual(readAll(reader));
+    expect(outcome.reader.header.cut).toBeUndefined();
+  });
+
   it('says log.header for a header length that runs past the file', () => {
     const other = mutated(file, (_, view) => view.setUint32(6, 0xffffffff, true));
     expect(() => LogReader.fromBytes(other)).toThrow(expect.objectContaining({ code: 'log.header' }));

@@ -41,7 +41,7 @@ function sparseLog(tail: RrEvent[], endIcount: number): { path: string; realOffs
     pos += realFrame.length;
     const counts = zeroPerKind();
     const footer = encodeLogFooter(
-      { endIcount, eventCount: 65 + tail.length + 1, counts, bytes: zeroPerKind(), index },
+      { endIcount, eventCount: 65 + tail.length + 1, counts, bytes: zeroPerKind(), index, snapshots: [] },
       pos,
     );
     writeSync(fd, footer, 0, footer.length, pos);

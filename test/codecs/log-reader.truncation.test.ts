@@ -21,7 +21,7 @@ function smallLog(compression: LogCompression): { file: Uint8Array; events: RrEv
     { kind: 'WARP', icount: 90, seq: 9, ns: 1_000_000 },
     { kind: 'CHECKPOINT', icount: 100, seq: 10, digest: new Uint8Array(16).fill(9) },
     { kind: 'CLOCK', icount: 130, seq: 11, clock: 'rtc', value: 1.8e18 + 4096 },
-    { kind: 'SNAPSHOT', icount: 140, seq: 12, name: 'boot', ref: 'snap-0' },
+    { kind: 'SNAPSHOT', icount: 140, seq: 12, data: Uint8Array.of(1, 2, 3) },
     { kind: 'SHUTDOWN', icount: 150, seq: 13, reason: 'input script ended' },
   ];
   const { file } = writeLog(events, { compression, eventsPerChunk: 4, endIcount: 160 });
