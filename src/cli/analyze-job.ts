@@ -18,6 +18,20 @@ export interface AnalyzeJob {
   cwd: string;
 }
 
+/**
+ * The other unit of work a worker thread takes: verify segment `index` of the log at `log`
+ * (from its stored snapshot to the next one; `rrvm verify --segments --jobs N`), with the
+ * `verify` options that locate the ELF and the disk images.
+ */
+export interface SegmentJob {
+  kind: 'segment';
+  log: string;
+  index: number;
+  elf?: string;
+  force?: boolean;
+  drive: string[];
+}
+
 /** Checks that data taken from a queue is an AnalyzeJob; anything else is RrvmError `queue.job`. */
 export function checkJob(data: unknown): AnalyzeJob {
   const job = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;

@@ -7,6 +7,10 @@ import { replayLog } from './replay-run.js';
 import { addDriveOption } from './drive-options.js';
 import { countLogSegments, describeVerdict, verifyLogSegment } from './verify-segments.js';
 import type { SegmentVerdict } from '../engine/segment-verify.js';
+import { resolve } from 'node:path';
+import type { SegmentJob } from './analyze-job.js';
+import { segmentPool } from './analyze-pool.js';
+import { parseIntInRange } from './parse-options.js';
 
 interface VerifyOptions {
   elf?: string;
@@ -14,6 +18,7 @@ interface VerifyOptions {
   json?: boolean;
   fromSnapshot?: string;
   segments?: boolean;
+  jobs?: number;
   drive: string[];
 }
 
@@ -28,6 +33,7 @@ export function verifyCommand(program: Command): void {
     .argument('<log>', 'the .rrlog to check')
     .option('--from-snapshot <file>', 'check only from a snapshot written by `rrvm replay --save-snapshot` to the end')
     .option('--segments', 'check the log segment by segment, each from its stored snapshot (`record --snapshot-every`) to the next one, one line each')
+    .option('--jobs <n>', 'with --segments: verify this many segments at once, on worker threads (default 1)', parseIntInRange(1, 256))
     .option('--json', 'print the result as JSON');
   addDriveOption(addElfOptions(cmd)).action(async (logPath: string, opts: VerifyOptions) => {
     LogReader.open(logPath).requireComplete();
@@ -50,14 +56,27 @@ export function verifyCommand(program: Command): void {
   });
 }
 
-/** `verify --segments`: every segment on its own, serially, one line each and a summary; the exit status. */
+/**
+ * `verify --segments`: every segment on its own — serially, or `--jobs` at once on worker
+ * threads — one line each, in order, and a summary; the exit status.
+ */
 async function verifySegments(logPath: string, opts: VerifyOptions): Promise<number> {
   const count = countLogSegments(logPath, opts);
+  const jobs = Math.min(opts.jobs ?? 1, count);
+  const pool = jobs > 1 ? await segmentPool(jobs) : null;
+  const segmentJob = (index: number): SegmentJob => ({ kind: 'segment', log: resolve(logPath), index, elf: opts.elf, force: opts.force, drive: opts.drive });
+  const verify = (index: number): Promise<SegmentVerdict> => (pool === null ? verifyLogSegment(logPath, index, opts) : pool.run(segmentJob(index), count));
   const verdicts: SegmentVerdict[] = [];
-  for (let i = 0; i < count; i++) {
-    const verdict = await verifyLogSegment(logPath, i, opts);
-    verdicts.push(verdict);
-    if (!opts.json) writeOut(describeVerdict(verdict) + '\n');
+  try {
+    // With a pool, every segment is queued at once; the lines still come out in order.
+    const pending = pool === null ? [] : Array.from({ length: count }, (_, i) => verify(i));
+    for (let i = 0; i < count; i++) {
+      const verdict = await (pool === null ? verify(i) : pending[i]!);
+      verdicts.push(verdict);
+      if (!opts.json) writeOut(describeVerdict(verdict) + '\n');
+    }
+  } finally {
+    await pool?.close();
   }
   const failed = verdicts.filter((v) => !v.ok).map((v) => v.index);
   if (opts.json) writeOut(JSON.stringify({ ok: failed.length === 0, segments: verdicts }) + '\n');

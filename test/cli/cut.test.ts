@@ -82,6 +82,18 @@ describe('rrvm verify --segments', () => {
     const lines = r.stdout.toString().trimEnd().split('\n');
     expect(lines.filter((l) => l.startsWith('FAILED segment'))).toEqual([expect.stringMatching(/^FAILED segment 2\/4 \(icount 4000–6000\): /)]);
     expect(lines.at(-1)).toMatch(/^FAILED .*: segment\(s\) 2 of 4 diverged$/);
+    // On two worker threads: the same lines, in the same order.
+    const parallel = rrvm(['verify', '--segments', '--jobs', '2', tampered]);
+    expect(parallel.code, describeCli(parallel)).toBe(3);
+    expect(parallel.stdout.toString()).toBe(r.stdout.toString());
+  });
+
+  it('gives the same verdicts on worker threads (--jobs 2) as serially', () => {
+    const serial = rrvm(['verify', '--segments', '--json', log]);
+    const parallel = rrvm(['verify', '--segments', '--json', '--jobs', '2', log]);
+    expect(parallel.code, describeCli(parallel)).toBe(0);
+    expect(JSON.parse(parallel.stdout.toString())).toEqual(JSON.parse(serial.stdout.toString()));
+    expect((JSON.parse(parallel.stdout.toString()) as { segments: unknown[] }).segments).toHaveLength(4);
   });
 });
 
