@@ -35,7 +35,11 @@ describe('paths that are not logs', () => {
   });
 });
 
-/** The peak RSS `replay --stats` reports, in MiB (the lowest of `runs` runs, to damp noise). */
+/**
+ * The peak RSS `replay --stats` reports, in MiB (the lowest of `runs` runs, to damp noise). The
+ * console goes into a pipe, as in any test: before replay batched its console writes, the echo
+ * guest's byte-per-slice output queued there at several hundred bytes per write (477 MiB peaks).
+ */
 function replayPeakRssMiB(log: string, until: number, runs: number): number {
   let lowest = Infinity;
   for (let i = 0; i < runs; i++) {
