@@ -17,6 +17,8 @@ type Mode = 'run' | 'record' | 'replay';
 export interface Sample {
   icount: number;
   seconds: number;
+  /** CPU time of this process during the session (every thread: V8's GC helpers too). */
+  cpuSeconds: number;
   events: number;
   logBytes: number;
 }
@@ -33,9 +35,13 @@ export interface Scenario {
 export interface ScenarioSummary {
   instructions: number;
   mips: Record<Mode, number>;
+  /** Median instructions per CPU second (see cpuMips): the figure to compare modes by on a loaded machine. */
+  cpuMips: Record<Mode, number>;
   bestMips: Record<Mode, number>;
   recordOverhead: number;
   replaySpeedVsRun: number;
+  /** replaySpeedVsRun in CPU time. */
+  replayCpuSpeedVsRun: number;
   events: number;
   eventsPerSecondRecorded: number;
   logBytes: number;
@@ -80,11 +86,13 @@ export async function live(image: ElfImage, scenario: Scenario, logPath: string 
     onConsole: () => {},
   });
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   const { result } = await session.run();
+  const cpuSeconds = cpuSecondsSince(cpuStart);
   const seconds = (performance.now() - start) / 1000;
   if (result.stop.kind !== 'halt' || result.stop.halt.kind !== 'pass') throw new Error(`${scenario.name} did not pass: ${JSON.stringify(result.stop)}`);
   keep?.(session);
-  return { icount: result.icount, seconds, events: session.events.count, logBytes: logPath === null ? 0 : statSync(logPath).size };
+  return { icount: result.icount, seconds, cpuSeconds, events: session.events.count, logBytes: logPath === null ? 0 : statSync(logPath).size };
 }
 
 /** Replays a log in this process and times the session. */
@@ -92,13 +100,26 @@ async function replay(image: ElfImage, logPath: string): Promise<Sample> {
   const reader = LogReader.open(logPath);
   const session = replaySession({ image, reader, maxInsns: Infinity, onConsole: () => {} });
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   const result = await session.run();
+  const cpuSeconds = cpuSecondsSince(cpuStart);
   const seconds = (performance.now() - start) / 1000;
-  return { icount: result.icount, seconds, events: session.events.count, logBytes: statSync(logPath).size };
+  return { icount: result.icount, seconds, cpuSeconds, events: session.events.count, logBytes: statSync(logPath).size };
+}
+
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
 }
 
 /** Millions of guest instructions per second of a sample. */
 export const mips = (s: Sample): number => s.icount / s.seconds / 1e6;
+
+/**
+ * Millions of guest instructions per CPU second: on a machine shared with other work, wall time
+ * also counts the time other processes held the core, and swings far more than this.
+ */
+const cpuMips = (s: Sample): number => s.icount / s.cpuSeconds / 1e6;
 
 /**
  * Times checkpointDigest on a finished recording's machine with every page the guest ever
@@ -140,20 +161,24 @@ export async function mipsBench(runs: number, workDir: string): Promise<Record<s
       samples.record.push(await live(image, scenario, logPath, (session) => (recorded = session)));
       samples.replay.push(await replay(image, logPath));
       process.stderr.write(
-        `  ${scenario.name} ${i + 1}/${scenario.runs}: run ${mips(samples.run[i]!).toFixed(1)}, record ${mips(samples.record[i]!).toFixed(1)}, replay ${mips(samples.replay[i]!).toFixed(1)} MIPS\n`,
+        `  ${scenario.name} ${i + 1}/${scenario.runs}: run ${mips(samples.run[i]!).toFixed(1)}, record ${mips(samples.record[i]!).toFixed(1)}, replay ${mips(samples.replay[i]!).toFixed(1)} MIPS` +
+          ` (per CPU second ${cpuMips(samples.run[i]!).toFixed(1)}, ${cpuMips(samples.record[i]!).toFixed(1)}, ${cpuMips(samples.replay[i]!).toFixed(1)})\n`,
       );
     }
     const m = { run: median(samples.run.map(mips)), record: median(samples.record.map(mips)), replay: median(samples.replay.map(mips)) };
+    const cpu = { run: median(samples.run.map(cpuMips)), record: median(samples.record.map(cpuMips)), replay: median(samples.replay.map(cpuMips)) };
     const rec = samples.record[0]!;
     const recordSeconds = median(samples.record.map((s) => s.seconds));
     const best = { run: Math.max(...samples.run.map(mips)), record: Math.max(...samples.record.map(mips)), replay: Math.max(...samples.replay.map(mips)) };
     const summary: ScenarioSummary = {
       instructions: rec.icount,
       mips: { run: round(m.run), record: round(m.record), replay: round(m.replay) },
+      cpuMips: { run: round(cpu.run), record: round(cpu.record), replay: round(cpu.replay) },
       // Best run of each mode: V8 makes single runs bimodal, so medians of few runs are noisy.
       bestMips: { run: round(best.run), record: round(best.record), replay: round(best.replay) },
       recordOverhead: round(m.run / m.record - 1, 3),
       replaySpeedVsRun: round(m.replay / m.run, 3),
+      replayCpuSpeedVsRun: round(cpu.replay / cpu.run, 3),
       events: rec.events,
       eventsPerSecondRecorded: round(rec.events / recordSeconds, 0),
       logBytes: rec.logBytes,
@@ -168,6 +193,7 @@ export async function mipsBench(runs: number, workDir: string): Promise<Record<s
     console.log(
       `${scenario.name.padEnd(10)} ${String(rec.icount).padStart(10)} insns | MIPS run ${summary.mips.run}, record ${summary.mips.record}, replay ${summary.mips.replay}` +
         ` | record overhead ${(summary.recordOverhead * 100).toFixed(1)}%, replay at ${(summary.replaySpeedVsRun * 100).toFixed(1)}% of run` +
+        ` | per CPU second run ${summary.cpuMips.run}, record ${summary.cpuMips.record}, replay ${summary.cpuMips.replay} (replay at ${(summary.replayCpuSpeedVsRun * 100).toFixed(1)}% of run)` +
         ` | ${summary.events} events, ${summary.logBytesPerEvent} B/event, ${summary.eventsPerSecondRecorded} events/s, ${summary.logBytesPerSecond} log B/s` +
         ` | best run/record/replay ${summary.bestMips.run}/${summary.bestMips.record}/${summary.bestMips.replay} MIPS` +
         (digests === undefined

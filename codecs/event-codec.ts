@@ -17,6 +17,8 @@ export interface EventCodecState {
   seq: number;
   /** Previous CLOCK value per clock id in this chunk (absent = 0). */
   clocks: number[];
+  /** Events coded so far per tag (index = tag), over every chunk since the state was made. */
+  tagCounts: number[];
 }
 
 /** Numeric log tag of each event kind: its index in EVENT_KINDS plus one. */
@@ -30,7 +32,7 @@ for (const [kind, id] of Object.entries(CLOCK_IDS) as [ClockKind, number][]) CLO
 
 /** Fresh codec state for the start of a stream whose first event gets `seq`. */
 export function newEventCodecState(seq = 0): EventCodecState {
-  return { icount: 0, seq, clocks: [] };
+  return { icount: 0, seq, clocks: [], tagCounts: new Array<number>(EVENT_KINDS.length + 1).fill(0) };
 }
 
 /** Rewinds the deltas to the chunk-start values (icount 0, clocks 0) and keeps `seq`. */
@@ -67,6 +69,16 @@ const FIELDS_BY_TAG: (readonly (readonly [string, FieldType])[])[] = [[]];
 for (const kind of EVENT_KINDS) FIELDS_BY_TAG.push(kind === 'CLOCK' ? [] : FIELDS[kind]);
 
 /**
+ * The stored fields of the kind with `tag` when every one is an integer or bytes (the shapes a
+ * decoder can read straight from MessagePack), else undefined (CLOCK, text and evdev kinds).
+ */
+export function plainEventFields(tag: number): readonly (readonly [name: string, type: 'int' | 'bytes'])[] | undefined {
+  const fields = tag === EVENT_TAGS.CLOCK ? undefined : FIELDS_BY_TAG[tag];
+  if (fields === undefined || !fields.every(([, type]) => type === 'int' || type === 'bytes')) return undefined;
+  return fields as readonly (readonly [string, 'int' | 'bytes'])[];
+}
+
+/**
  * Encodes `e` relative to `state` (and advances it): icount as a delta from the previous event,
  * a CLOCK value as a delta from the previous value of the same clock when that delta is an
  * integer that restores the value exactly, otherwise as 8 bytes of big-endian float64.
@@ -86,7 +98,7 @@ export function encodeEvent(e: RrEvent, state: EventCodecState): EncodedEvent {
     }
     const prev = state.clocks[id] ?? 0;
     const dValue = e.value - prev;
-    advance(state, e.icount);
+    advance(state, e.icount, tag);
     state.clocks[id] = e.value;
     if (Number.isInteger(dValue) && Object.is(prev + dValue, e.value)) return [tag, dIcount, id, dValue];
     const absolute = new Uint8Array(8);
@@ -102,13 +114,14 @@ export function encodeEvent(e: RrEvent, state: EventCodecState): EncodedEvent {
     }
     out.push(value);
   }
-  advance(state, e.icount);
+  advance(state, e.icount, tag);
   return out;
 }
 
-function advance(state: EventCodecState, icount: Icount): void {
+function advance(state: EventCodecState, icount: Icount, tag: number): void {
   state.icount = icount;
   state.seq++;
+  state.tagCounts[tag]!++;
 }
 
 /**
@@ -142,7 +155,7 @@ export function decodeEvent(stored: unknown, state: EventCodecState): RrEvent {
     } else throw bad(`CLOCK event: value ${describe(coded)} is neither an integer delta nor 8 bytes`);
     state.clocks[id as number] = value;
     const seq = state.seq;
-    advance(state, icount);
+    advance(state, icount, tag);
     // NB: a plain literal: object spread costs ~2 µs here on Node 20 (this is the hot replay path).
     return { kind: 'CLOCK', icount, seq, clock, value };
   }
@@ -156,10 +169,10 @@ export function decodeEvent(stored: unknown, state: EventCodecState): RrEvent {
     let value: unknown = stored[i + 2];
     if (!isField(value, type)) throw bad(`${kind} event: field ${name} is ${describe(value)}, expected ${type}`);
     // msgpackr hands out Buffers viewing the chunk, whose buffer the reader reuses: give plain copies.
-    if (value instanceof Uint8Array) value = Uint8Array.from(value);
+    if (value instanceof Uint8Array) value = new Uint8Array(value);
     event[name] = value;
   }
-  advance(state, icount);
+  advance(state, icount, tag);
   return event as unknown as RrEvent;
 }
 

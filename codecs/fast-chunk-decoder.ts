@@ -1,10 +1,15 @@
 import type { RrEvent } from '../src/core/event.js';
-import { CLOCK_IDS, decodeEvent, EVENT_TAGS, type EventCodecState } from './event-codec.js';
+import { EVENT_KINDS } from '../src/core/event.js';
+import { CLOCK_IDS, decodeEvent, EVENT_TAGS, plainEventFields, type EventCodecState } from './event-codec.js';
 import type { ClockKind } from '../src/core/clock-kind.js';
 
 const CLOCK_TAG = EVENT_TAGS.CLOCK;
 const CLOCK_BY_ID: ClockKind[] = [];
 for (const [kind, id] of Object.entries(CLOCK_IDS) as [ClockKind, number][]) CLOCK_BY_ID[id] = kind;
+
+/** By tag: the fields of the kinds read field by field here (integers and bytes only). */
+const PLAIN_FIELDS = EVENT_KINDS.map((_, i) => plainEventFields(i + 1));
+PLAIN_FIELDS.unshift(undefined);
 
 /** Raised inside the fast path for anything it does not handle; the caller falls back. */
 const UNHANDLED = Symbol('unhandled');
@@ -16,9 +21,12 @@ const UNHANDLED = Symbol('unhandled');
 class Reader {
   pos = 0;
   private readonly view: DataView;
+  private readonly bytes: Uint8Array;
 
-  constructor(private readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  constructor(chunk: Uint8Array) {
+    // A plain Uint8Array over the same bytes: slicing an inflated chunk (a Buffer) would give views.
+    this.bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   }
 
   get done(): boolean {
@@ -122,6 +130,13 @@ class Reader {
     }
   }
 
+  /** A bin value (a copy), else UNHANDLED. */
+  bytesField(): Uint8Array {
+    const b = this.bytes[this.pos];
+    if (b !== 0xc4 && b !== 0xc5 && b !== 0xc6) throw UNHANDLED;
+    return this.value() as Uint8Array;
+  }
+
   private bin(n: number): Uint8Array {
     const at = this.need(n);
     // A copy: the chunk's bytes are a buffer the reader reuses for the next chunk.
@@ -146,7 +161,8 @@ function safe(v: bigint): number {
  * `state` is advanced only on success.
  */
 export function decodeChunkFast(bytes: Uint8Array, state: EventCodecState): RrEvent[] | null {
-  const saved = { icount: state.icount, seq: state.seq, clocks: state.clocks.slice() };
+  const saved = { icount: state.icount, seq: state.seq, clocks: state.clocks.slice(), tagCounts: state.tagCounts.slice() };
+  const tagCounts = state.tagCounts;
   try {
     const r = new Reader(bytes);
     const n = r.arrayLength();
@@ -154,9 +170,12 @@ export function decodeChunkFast(bytes: Uint8Array, state: EventCodecState): RrEv
     const events: RrEvent[] = [];
     for (let i = 0; i < n; i++) {
       const start = r.pos;
+      const length = r.arrayLength();
+      const tag = length >= 2 ? r.int() : -1;
       // CLOCK [1, dIcount, clockId, dValue] is what event-dense logs are made of: build it
-      // directly. Every other shape goes through the generic decodeEvent, checks and all.
-      if (r.arrayLength() === 4 && r.int() === CLOCK_TAG) {
+      // directly. So are the kinds made of integers and bytes (CHAR_READ, NET_RX, BH, …), with
+      // the checks decodeEvent makes. Every other shape goes through decodeEvent.
+      if (tag === CLOCK_TAG && length === 4) {
         const dIcount = r.int();
         const id = r.int();
         const dValue = r.integral();
@@ -167,7 +186,20 @@ export function decodeChunkFast(bytes: Uint8Array, state: EventCodecState): RrEv
         state.clocks[id] = value;
         const seq = state.seq++;
         state.icount = icount;
+        tagCounts[CLOCK_TAG]!++;
         events.push({ kind: 'CLOCK', icount, seq, clock, value });
+        continue;
+      }
+      const fields = PLAIN_FIELDS[tag];
+      if (fields !== undefined && length === fields.length + 2) {
+        const icount = state.icount + r.int();
+        if (icount < state.icount || !Number.isSafeInteger(icount)) throw UNHANDLED;
+        const event: Record<string, unknown> = { kind: EVENT_KINDS[tag - 1], icount, seq: state.seq };
+        for (const [name, type] of fields) event[name] = type === 'int' ? r.int() : r.bytesField();
+        state.seq++;
+        state.icount = icount;
+        tagCounts[tag]!++;
+        events.push(event as unknown as RrEvent);
         continue;
       }
       r.pos = start;
@@ -179,6 +211,7 @@ export function decodeChunkFast(bytes: Uint8Array, state: EventCodecState): RrEv
     state.icount = saved.icount;
     state.seq = saved.seq;
     state.clocks = saved.clocks;
+    state.tagCounts = saved.tagCounts;
     return null;
   }
 }

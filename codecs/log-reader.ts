@@ -3,10 +3,10 @@ import type { Icount, RrEvent } from '../src/core/event.js';
 import { decodeChunkFast } from './fast-chunk-decoder.js';
 import { RrvmError } from '../src/core/rrvm-error.js';
 import { crc32 } from './crc32.js';
-import { decodeEvent, newEventCodecState, resetEventCodecState } from './event-codec.js';
+import { decodeEvent, EVENT_TAGS, newEventCodecState, resetEventCodecState } from './event-codec.js';
 import type { EventCodecState } from './event-codec.js';
 import { inflateChunk, unpackChunk } from './log-chunk.js';
-import { decodeLogFooter, readTrailer, zeroPerKind } from './log-footer.js';
+import { decodeLogFooter, readTrailer } from './log-footer.js';
 import type { LogFooter } from './log-footer.js';
 import { decodeLogHeader } from './log-header.js';
 import { fileLogSource, memoryLogSource, readBytes } from './log-source.js';
@@ -193,11 +193,11 @@ export class LogReader {
   private *chunksFrom(first: number): Generator<RrEvent[], void, undefined> {
     const footer = this.footer;
     const state = newEventCodecState(this.chunks[first]?.firstSeq ?? 0);
-    const counts = zeroPerKind();
-    let ended = false;
+    // The decoder counts events per tag: END is found from the counts, with no pass over the events.
     let lastIcount = -1;
     for (let i = first; i < this.chunks.length; i++) {
       const chunk = this.chunks[i]!;
+      const endsBefore = state.tagCounts[END_TAG]!;
       const events = this.decodeChunk(chunk, this.readPayload(chunk), state);
       const head = events[0]!;
       if (head.icount < lastIcount) {
@@ -206,20 +206,21 @@ export class LogReader {
       if (chunk.firstIcount !== head.icount || chunk.firstSeq !== head.seq) {
         throw new RrvmError('log.footer', `${this.name}: footer index entry ${i} disagrees with chunk at offset ${chunk.offset}`);
       }
-      for (const e of events) {
-        if (ended) throw new RrvmError('log.chunk', `${this.name}: chunk at offset ${chunk.offset}: event after END`);
-        ended = e.kind === 'END';
-        counts[e.kind]++;
-        lastIcount = e.icount;
+      const last = events[events.length - 1]!;
+      // Within a chunk icounts never decrease (stored as deltas ≥ 0); END may only be the very last event.
+      if (endsBefore > 0 || state.tagCounts[END_TAG]! - endsBefore > (last.kind === 'END' ? 1 : 0)) {
+        throw new RrvmError('log.chunk', `${this.name}: chunk at offset ${chunk.offset}: event after END`);
       }
+      lastIcount = last.icount;
       yield events;
     }
     if (footer === null) return;
     const whole = first === 0;
-    if (!ended || lastIcount !== footer.endIcount || (whole && state.seq !== footer.eventCount)) {
+    const counts = state.tagCounts;
+    if (counts[END_TAG] === 0 || lastIcount !== footer.endIcount || (whole && state.seq !== footer.eventCount)) {
       throw new RrvmError('log.footer', `${this.name}: footer says END at icount ${footer.endIcount}, the chunks disagree`);
     }
-    if (whole && EVENT_KINDS.some((kind) => counts[kind] !== footer.counts[kind])) {
+    if (whole && EVENT_KINDS.some((kind) => counts[EVENT_TAGS[kind]] !== footer.counts[kind])) {
       throw new RrvmError('log.footer', `${this.name}: footer event counts disagree with the chunks`);
     }
   }
@@ -347,6 +348,8 @@ export class LogReader {
     return events;
   }
 }
+
+const END_TAG = EVENT_TAGS.END;
 
 function chunkError(name: string, at: number, message: string): RrvmError {
   return new RrvmError('log.chunk', `${name}: chunk at offset ${at}: ${message}`);

@@ -41,7 +41,8 @@ export class EventStream {
     stamped.seq = this.seq++;
     this.lastIcount = icount;
     this.ended = e.kind === 'END';
-    this.subject.next(stamped);
+    // Nobody listening (a replay without taps): skip RxJS's per-event delivery machinery.
+    if (this.subject.observed) this.subject.next(stamped);
     return stamped;
   }
 

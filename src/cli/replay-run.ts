@@ -19,6 +19,7 @@ import type { NetTxFrame } from '../../streams/taps/tap.js';
 import { writeAudioOut } from './audio-options.js';
 import { AudioWav } from '../../streams/taps/audio-wav.js';
 import { RrvmError } from '../core/rrvm-error.js';
+import { ConsoleBatch } from './console-batch.js';
 
 /** Options of `replay` and `verify`. */
 export interface ReplayOptions {
@@ -71,18 +72,22 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
   const netTx$ = new Subject<NetTxFrame>();
   const attached = attachTaps(taps, { mode: 'replay', events$: events.events$, console$, netTx$, exec, elf });
   const progress = progressLine('replaying', reader.footer?.endIcount ?? reader.truncatedAt?.icount ?? 0);
+  const consoleOut = new ConsoleBatch(onConsole);
   const replay = replaySession({
     image,
     exec,
     reader,
-    onProgress: progress.update,
+    onProgress: (icount) => {
+      consoleOut.flush();
+      progress.update(icount);
+    },
     drives,
     ...(audioOut === undefined ? {} : { audioOut }),
     ...(from === undefined ? {} : { from }),
     maxInsns: options.until ?? Infinity,
     events,
     onConsole: (out, icount) => {
-      onConsole(out);
+      consoleOut.push(out);
       console$.next({ icount, bytes: out });
     },
     onNetTx: (netdev, frame, icount) => netTx$.next({ icount, netdev, frame }),
@@ -91,6 +96,7 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
   try {
     result = await replay.run();
   } catch (err) {
+    consoleOut.flush();
     for (const d of drives) d.image.close();
     progress.done();
     console$.error(err);
@@ -100,6 +106,7 @@ export async function replayLog(logPath: string, options: ReplayOptions, onConso
   }
   // Before the drives close: closing drops their in-memory writes, which the snapshot keeps.
   const snapshot = options.saveSnapshot === undefined ? null : encodeSnapshot(replay.snapshot());
+  consoleOut.flush();
   for (const d of drives) d.image.close();
   progress.done();
   console$.complete();

@@ -1,4 +1,5 @@
 import type { SessionResult } from '../engine/session.js';
+import { peakRssMiB } from './peak-rss.js';
 
 /** Prints a stop message (if any) on stderr and returns the exit status. */
 export function reportStop(outcome: { status: number; message: string | null }): number {
@@ -10,6 +11,5 @@ export function reportStop(outcome: { status: number; message: string | null }):
 export function printStats(result: SessionResult): void {
   const seconds = result.hostMs / 1000;
   const mips = seconds > 0 ? result.icount / seconds / 1e6 : 0;
-  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-  process.stderr.write(`rrvm: ${result.icount} instructions in ${seconds.toFixed(3)} s (${mips.toFixed(1)} MIPS), peak RSS ${peakRssMiB.toFixed(1)} MiB\n`);
+  process.stderr.write(`rrvm: ${result.icount} instructions in ${seconds.toFixed(3)} s (${mips.toFixed(1)} MIPS), peak RSS ${peakRssMiB().toFixed(1)} MiB\n`);
 }

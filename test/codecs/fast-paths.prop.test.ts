@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { Packr, Unpackr } from 'msgpackr';
 import { packSimpleArray } from '../../codecs/fast-event-encoder.js';
 import { decodeChunkFast } from '../../codecs/fast-chunk-decoder.js';
-import { decodeEvent, newEventCodecState } from '../../codecs/event-codec.js';
+import { decodeEvent, EVENT_TAGS, newEventCodecState } from '../../codecs/event-codec.js';
 
 const unpackr = new Unpackr({ useRecords: false, moreTypes: false, mapsAsObjects: true });
 const packr = new Packr({ useRecords: false, moreTypes: false });
@@ -64,6 +64,59 @@ describe('decodeChunkFast', () => {
           expect(fast).toEqual(slow);
         },
       ),
+    );
+  });
+
+  // Kinds made of integers and bytes are read field by field (CHAR_READ, NET_RX, RANDOM, BH, …).
+  const plainEvent = fc.oneof(
+    fc.tuple(fc.nat({ max: 5000 }), fc.nat({ max: 3 }), fc.uint8Array({ maxLength: 300 })).map(([d, port, bytes]) => [EVENT_TAGS.CHAR_READ, d, port, bytes]),
+    fc.tuple(fc.nat({ max: 5000 }), fc.uint8Array({ maxLength: 70_000 })).map(([d, bytes]) => [EVENT_TAGS.RANDOM, d, bytes]),
+    fc.tuple(fc.nat({ max: 5000 }), fc.nat(), fc.integer({ min: -5, max: 5 })).map(([d, request, status]) => [EVENT_TAGS.BLOCK_DONE, d, request, status]),
+    fc.tuple(fc.nat({ max: 5000 }), fc.maxSafeNat()).map(([d, id]) => [EVENT_TAGS.BH, d, id]),
+  );
+  // Shapes decodeEvent refuses or that only it reads: wrong field types and counts, text kinds.
+  const oddEvent = fc.oneof(
+    fc.tuple(fc.nat({ max: 5000 }), fc.oneof(fc.string(), fc.double(), fc.constant(null))).map(([d, port]) => [EVENT_TAGS.CHAR_READ, d, port, Uint8Array.of(1)]),
+    fc.tuple(fc.nat({ max: 5000 }), fc.nat()).map(([d, port]) => [EVENT_TAGS.CHAR_READ, d, port, 'text']),
+    fc.nat({ max: 5000 }).map((d) => [EVENT_TAGS.BH, d]),
+    fc.integer({ min: -3, max: -1 }).map((d) => [EVENT_TAGS.BH, d, 1]),
+    fc.string().map((reason) => [EVENT_TAGS.SHUTDOWN, 0, reason]),
+  );
+
+  it('decodes chunks of integer-and-bytes kinds exactly like msgpackr + decodeEvent, bytes as plain copies, counts per tag', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(plainEvent, clockEvent.map(([d, v]) => [1, d, 0, v])), { minLength: 1, maxLength: 30 }), (stored) => {
+        const bytes = packr.pack(stored);
+        const state = newEventCodecState(3);
+        const fast = decodeChunkFast(bytes, state);
+        const slowState = newEventCodecState(3);
+        const slow = (unpackr.unpack(bytes) as unknown[]).map((s) => decodeEvent(s, slowState));
+        expect(fast).toEqual(slow);
+        expect(state).toEqual(slowState);
+        // The decoder's input is a buffer the reader reuses: the events must not view it.
+        bytes.fill(0xee);
+        expect(fast).toEqual(slow);
+        for (const e of fast!) for (const v of Object.values(e)) if (v instanceof Uint8Array) expect(Object.getPrototypeOf(v)).toBe(Uint8Array.prototype);
+      }),
+    );
+  });
+
+  it('leaves every shape decodeEvent refuses or alone reads to it: null, state untouched, or the same events', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(plainEvent, oddEvent), { minLength: 1, maxLength: 8 }), (stored) => {
+        const bytes = packr.pack(stored);
+        const state = newEventCodecState(3);
+        const fast = decodeChunkFast(bytes, state);
+        const slowState = newEventCodecState(3);
+        let slow: unknown;
+        try {
+          slow = (unpackr.unpack(bytes) as unknown[]).map((s) => decodeEvent(s, slowState));
+        } catch {
+          slow = null;
+        }
+        if (fast === null) expect(state).toEqual(newEventCodecState(3));
+        else expect(fast).toEqual(slow);
+      }),
     );
   });
 
