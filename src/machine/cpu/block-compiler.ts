@@ -100,12 +100,15 @@ const ALU: Record<number, (a: string, b: string, i: number) => string> = {
 };
 
 /**
- * The declaration that locates a load or store at guest address `a`: in a bare block `o`, the
- * RAM offset (RAM is at 0x8000_0000); in a paged block `e`, the slot of a's virtual page in
- * the DataPages tables.
+ * How generated code finds guest address `a` in RAM: `locate` declares what `hit` (true when
+ * the fast path applies) and `offset` (the RAM offset) use. A bare block treats `a` as
+ * physical (RAM is at 0x8000_0000); a paged block looks a's virtual page up in the DataPages
+ * tables of loads or of stores.
  */
-function addressing(paged: boolean): string {
-  return paged ? 'e = (a >>> 12) & 255' : 'o = a ^ -0x80000000';
+function ramAccess(paged: boolean, store: boolean): { locate: string; hit: string; offset: string } {
+  if (!paged) return { locate: 'const o = a ^ -0x80000000;', hit: 'o >>> 0 < RAM_BYTES', offset: 'o' };
+  const table = store ? 'store' : 'load';
+  return { locate: 'const e = (a >>> 12) & 255;', hit: `${table}Tag[e] === a >>> 12`, offset: `${table}Base[e] + (a & 4095)` };
 }
 
 /** Source of a register read: x0 is the constant 0, others are block locals. */
@@ -153,18 +156,21 @@ export function blockSource(insns: BlockInstruction[], paged: boolean): string {
     } else if (d.op === Op.AUIPC) {
       if (dest !== null) body.push(assign(`${(d.pc + d.imm) | 0}`));
     } else if (load !== undefined) {
-      const aligned = load.align === 0 ? '' : ` && (${paged ? 'a' : 'o'} & ${load.align}) === 0`;
+      // RAM pages are aligned: the address's alignment is the offset's.
+      const aligned = load.align === 0 ? '' : ` && (a & ${load.align}) === 0`;
+      const ram = ramAccess(paged, false);
       body.push(
-        `{ const a = (${a} + ${d.imm}) | 0; const ${addressing(paged)};`,
-        `  if (${paged ? 'loadTag[e] === a >>> 12' : 'o >>> 0 < RAM_BYTES'}${aligned}) ${dest === null ? '' : `${dest} = `}${load.view}[${paged ? '(loadBase[e] + (a & 4095))' : 'o'} >> ${load.shift}];`,
+        `{ const a = (${a} + ${d.imm}) | 0; ${ram.locate}`,
+        `  if (${ram.hit}${aligned}) ${dest === null ? '' : `${dest} = `}${load.view}[(${ram.offset}) >> ${load.shift}];`,
         `  else { ${sync} const v = cpu.loadSlow(a, ${load.size}); ${trapExit(i)} ${dest === null ? '' : `${dest} = ${load.fix};`} } }`,
       );
     } else if (store !== undefined) {
-      const aligned = store.align === 0 ? '' : ` && (${paged ? 'a' : 'o'} & ${store.align}) === 0`;
+      const aligned = store.align === 0 ? '' : ` && (a & ${store.align}) === 0`;
+      const ram = ramAccess(paged, true);
       body.push(
-        `{ const a = (${a} + ${d.imm}) | 0; const ${addressing(paged)};`,
-        `  if (${paged ? 'storeTag[e] === a >>> 12' : 'o >>> 0 < RAM_BYTES'}${aligned}) { ${paged ? 'const o = storeBase[e] + (a & 4095); ' : ''}${store.view}[o >> ${store.shift}] = ${b};`,
-        `    if (flags[o >> 6] !== 0) { ${sync} ram.onFlaggedStore(o, ${store.size}); ${exit(`${after}`, `k + ${i + 1}`)} } }`,
+        `{ const a = (${a} + ${d.imm}) | 0; ${ram.locate}`,
+        `  if (${ram.hit}${aligned}) { const p = ${ram.offset}; ${store.view}[p >> ${store.shift}] = ${b};`,
+        `    if (flags[p >> 6] !== 0) { ${sync} ram.onFlaggedStore(p, ${store.size}); ${exit(`${after}`, `k + ${i + 1}`)} } }`,
         // An MMIO store may end the slice: always leave the block after one.
         `  else { ${sync} cpu.storeSlow(a, ${store.size}, ${b}); ${trapExit(i)} ${exit(`${after}`, `k + ${i + 1}`)} } }`,
       );

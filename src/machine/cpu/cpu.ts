@@ -296,8 +296,9 @@ export class Cpu {
    * RAM's halfwords, whose offset is returned.
    */
   private fetchOffset(pc: number): number {
+    const remembered = this.fetchPageOffsetOf(pc, -1);
+    if (remembered >= 0) return remembered;
     const inPage = pc & 0xfff;
-    if (pc >>> 12 === this.fetchVpn && inPage !== 0xffe) return this.fetchPageOffset + inPage;
     const ram = this.ram;
     const off = this.fetchPhysical(pc);
     // Remember the page while PMP gives every address of it the same answer.
@@ -324,6 +325,16 @@ export class Cpu {
   forgetFetchPage(): void {
     this.fetchVpn = -1;
     this.dataPages.clear();
+  }
+
+  /**
+   * The RAM offset of the instruction at virtual `pc` when it lies on the remembered fetch page
+   * (and not in its last halfword, which may start an instruction that straddles two pages);
+   * `none` otherwise. Looks nothing up and raises nothing.
+   */
+  private fetchPageOffsetOf(pc: number, none: number): number {
+    const inPage = pc & 0xfff;
+    return pc >>> 12 === this.fetchVpn && inPage !== 0xffe ? this.fetchPageOffset + inPage : none;
   }
 
   /** The RAM offset of the instruction halfword at virtual `va`, or FETCH_FAULT after raising a fault. */
@@ -388,8 +399,7 @@ export class Cpu {
       const pc = this.pc;
       // Translated mode: a paged block may start at pc when pc is on the page instructions were
       // last fetched from (its fetch was permitted) and the block was compiled for this address.
-      const inPage = pc & 0xfff;
-      const off = bare ? (pc ^ RAM_BASE_XOR) >>> 0 : pc >>> 12 === this.fetchVpn && inPage !== 0xffe ? this.fetchPageOffset + inPage : ramBytes;
+      const off = bare ? (pc ^ RAM_BASE_XOR) >>> 0 : this.fetchPageOffsetOf(pc, ramBytes);
       let id = off < ramBytes ? ids[off >>> 1]! : 0;
       if (!bare && id > 0 && vpcs[id] !== pc) id = 0;
       if (id > 0 && lengths[id]! <= budget - n) n += fns[id]!(n, budget - n);
