@@ -192,6 +192,7 @@ const NOT_STATE: Record<Holder, readonly string[]> = {
     'xlate', // derived from priv, mstatus and PMP; recomputed by restore and by run()
     'fetchVpn', // a cached translation of the fetch page, forgotten by restore and by run()
     'fetchPageOffset', // the same cache's RAM offset
+    'stoppedAtLimit', // where code gets compiled (not what it computes): a heuristic of the run loop
   ],
   clock: [
     'nsPerInsn', // 2^shift, from the machine config

@@ -1,18 +1,25 @@
 import { compileBlock, endsBlock, isBlockOp, type BlockContext, type BlockFn, type BlockInstruction } from './block-compiler.js';
 import { Op } from './op.js';
 import { CHUNK_SHIFT } from '../ram.js';
+import { regionGraph } from './region-graph.js';
+import { compileRegion } from './region-compiler.js';
 
 /** Executions of an address before a block is compiled there (code that runs once stays interpreted). */
 export const BLOCK_HEAT_THRESHOLD = 32;
-/** Longest compiled block, in instructions. */
+/** Longest trace, in instructions. */
 const BLOCK_MAX_INSNS = 64;
+/** Most instructions a region holds (found breadth first from its entry, so a cap cuts the farthest code). */
+const REGION_MAX_INSNS = 256;
 const RAM_BASE = 0x8000_0000;
 
 /**
- * The compiled blocks of a hart, indexed by the RAM halfword they start at. A bare block is a
- * trace: it follows unconditional jumps (JAL), so it may cover several address ranges, all of
- * which are remembered for invalidation when code is overwritten. A paged block (translated
- * mode) stays within its 4 KiB page, and runs only at the virtual address it was compiled for.
+ * The compiled code of a hart, indexed by the RAM halfword it is entered at. Where a loop is
+ * entered the compiled unit is a region (the whole loop, inner loops and branches included,
+ * as one JS function that loops itself); elsewhere it is a trace that follows unconditional
+ * jumps (JAL) and leaves at the first taken branch. Both may cover several address ranges,
+ * all remembered (by 64-byte chunk) for invalidation when code is overwritten. Paged code
+ * (translated mode) stays within its 4 KiB page and runs only at the virtual address it was
+ * compiled for. "Block" below means either kind.
  */
 export class BlockCache {
   /** Per RAM halfword: id of the block starting there (0 none yet, -1 not compilable). */
@@ -21,10 +28,12 @@ export class BlockCache {
   readonly heat: Uint8Array;
   /** Compiled blocks by id (index 0 unused); null once invalidated. */
   readonly fns: (BlockFn | null)[] = [null];
-  /** Instruction count of each block by id: it runs only when that many fit in the budget. */
+  /** Instructions each block may run before it next checks the budget, by id: it is entered only when that many fit. */
   readonly lengths: number[] = [0];
   /** Virtual address each paged block was compiled for, by id (its pc values are baked in). */
   readonly vpcs: number[] = [0];
+  /** True for the ids of regions (false for traces). */
+  readonly regions: boolean[] = [false];
   /** RAM offset ranges [start, end, start, end, …] each block covers, by id. */
   private readonly ranges: number[][] = [[]];
   /** Ids of the blocks covering each 64-byte chunk of RAM that holds compiled code (some may be dropped since). */
@@ -43,29 +52,39 @@ export class BlockCache {
   }
 
   /**
-   * Compiles the block starting at RAM offset `start`. It runs to a control transfer that
-   * leaves the trace (JALR, a JAL to code already in it, a branch back to its start), a cold
-   * op, 64 instructions or the end of RAM; conditional branches are side exits. A paged block
-   * runs at virtual address `start + RAM_BASE + vpcDelta` and stays within its page.
+   * Compiles the code entered at RAM offset `start`: a region when `start` heads a loop (see
+   * region-graph.ts), else a trace. A paged block runs at virtual address `start + RAM_BASE +
+   * vpcDelta` and stays within its page.
    */
   compile(start: number, vpcDelta: number): void {
+    const lo = this.paged ? start - (start & 0xfff) : 0;
+    const hi = this.paged ? lo + 4096 : this.ids.length << 1;
+    const region = regionGraph(start, lo, hi, REGION_MAX_INSNS, vpcDelta, this.instructionAt);
+    if (region !== null) this.add(start, compileRegion(this.hart, region, this.paged), region.maxPath[0]!, region.vpc, region.ranges, true);
+    else this.compileTrace(start, lo, hi, vpcDelta);
+  }
+
+  /**
+   * Compiles the trace starting at RAM offset `start`. It runs to a control transfer that
+   * leaves the trace (JALR, a JAL to code already in it, a branch back to its start), a cold
+   * op, 64 instructions or the end of `[lo, hi)`; conditional branches are side exits.
+   */
+  private compileTrace(start: number, lo: number, hi: number, vpcDelta: number): void {
     const insns: BlockInstruction[] = [];
     const ranges: number[] = [];
     const seen = new Set<number>();
     let rangeStart = start;
     let at = start;
-    const lo = this.paged ? start - (start & 0xfff) : 0;
-    const end = Math.min(this.paged ? lo + 4096 : Infinity, this.ids.length << 1);
-    while (insns.length < BLOCK_MAX_INSNS && at < end && !seen.has(at)) {
+    while (insns.length < BLOCK_MAX_INSNS && at < hi && !seen.has(at)) {
       const insn = this.instructionAt(at);
-      if (insn === null || !isBlockOp(insn.op) || at + insn.length > end) break;
+      if (insn === null || !isBlockOp(insn.op) || at + insn.length > hi) break;
       insn.pc = (insn.pc + vpcDelta) | 0;
       insns.push(insn);
       seen.add(at);
       at += insn.length;
       if (insn.op === Op.JAL) {
         const target = (insn.pc - vpcDelta + insn.imm - RAM_BASE) >>> 0;
-        if (target >= lo && target < end && !seen.has(target) && insns.length < BLOCK_MAX_INSNS) {
+        if (target >= lo && target < hi && !seen.has(target) && insns.length < BLOCK_MAX_INSNS) {
           ranges.push(rangeStart, at);
           rangeStart = at = target;
           continue;
@@ -74,21 +93,24 @@ export class BlockCache {
       if (endsBlock(insn, insns[0]!.pc)) break;
     }
     ranges.push(rangeStart, at);
-    if (insns.length === 0) {
-      this.ids[start >>> 1] = -1;
-      return;
-    }
+    if (insns.length === 0) this.ids[start >>> 1] = -1;
+    else this.add(start, compileBlock(this.hart, insns, this.paged), insns.length, insns[0]!.pc, ranges, false);
+  }
+
+  /** Files a compiled function entered at RAM offset `start` under a new id, indexed by the chunks it covers. */
+  private add(start: number, fn: BlockFn, length: number, vpc: number, ranges: number[], region: boolean): void {
     const id = this.fns.length;
-    this.fns.push(compileBlock(this.hart, insns, this.paged));
-    this.lengths.push(insns.length);
-    this.vpcs.push(insns[0]!.pc);
+    this.fns.push(fn);
+    this.regions.push(region);
+    this.lengths.push(length);
+    this.vpcs.push(vpc);
     this.ranges.push(ranges);
     this.ids[start >>> 1] = id;
     for (let r = 0; r < ranges.length; r += 2) {
       for (let chunk = ranges[r]! >>> CHUNK_SHIFT; chunk <= (ranges[r + 1]! - 1) >>> CHUNK_SHIFT; chunk++) {
         const list = this.byChunk.get(chunk);
         if (list === undefined) this.byChunk.set(chunk, [id]);
-        else list.push(id);
+        else if (list[list.length - 1] !== id) list.push(id);
       }
     }
   }

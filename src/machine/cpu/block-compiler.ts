@@ -47,19 +47,19 @@ export function endsBlock(d: BlockInstruction, blockStart: number): boolean {
   return BRANCHES[d.op] !== undefined && ((d.pc + d.imm) | 0) === blockStart;
 }
 
-const LOADS: Record<number, { size: 1 | 2 | 4; view: string; align: number; shift: number; fix: string }> = {
+export const LOADS: Record<number, { size: 1 | 2 | 4; view: string; align: number; shift: number; fix: string }> = {
   [Op.LB]: { size: 1, view: 'i8', align: 0, shift: 0, fix: '(v << 24) >> 24' },
   [Op.LBU]: { size: 1, view: 'u8', align: 0, shift: 0, fix: 'v' },
   [Op.LH]: { size: 2, view: 'i16', align: 1, shift: 1, fix: '(v << 16) >> 16' },
   [Op.LHU]: { size: 2, view: 'u16', align: 1, shift: 1, fix: 'v' },
   [Op.LW]: { size: 4, view: 'i32', align: 3, shift: 2, fix: 'v | 0' },
 };
-const STORES: Record<number, { size: 1 | 2 | 4; view: string; align: number; shift: number }> = {
+export const STORES: Record<number, { size: 1 | 2 | 4; view: string; align: number; shift: number }> = {
   [Op.SB]: { size: 1, view: 'u8', align: 0, shift: 0 },
   [Op.SH]: { size: 2, view: 'u16', align: 1, shift: 1 },
   [Op.SW]: { size: 4, view: 'i32', align: 3, shift: 2 },
 };
-const BRANCHES: Record<number, (a: string, b: string) => string> = {
+export const BRANCHES: Record<number, (a: string, b: string) => string> = {
   [Op.BEQ]: (a, b) => `${a} === ${b}`,
   [Op.BNE]: (a, b) => `${a} !== ${b}`,
   [Op.BLT]: (a, b) => `${a} < ${b}`,
@@ -68,7 +68,7 @@ const BRANCHES: Record<number, (a: string, b: string) => string> = {
   [Op.BGEU]: (a, b) => `(${a} >>> 0) >= (${b} >>> 0)`,
 };
 /** ALU ops as JS expressions over operand expressions `a`, `b` and immediate `i`. */
-const ALU: Record<number, (a: string, b: string, i: number) => string> = {
+export const ALU: Record<number, (a: string, b: string, i: number) => string> = {
   [Op.LUI]: (_a, _b, i) => `${i}`,
   [Op.ADDI]: (a, _b, i) => `(${a} + ${i}) | 0`,
   [Op.SLTI]: (a, _b, i) => `${a} < ${i} ? 1 : 0`,
@@ -105,14 +105,14 @@ const ALU: Record<number, (a: string, b: string, i: number) => string> = {
  * physical (RAM is at 0x8000_0000); a paged block looks a's virtual page up in the DataPages
  * tables of loads or of stores.
  */
-function ramAccess(paged: boolean, store: boolean): { locate: string; hit: string; offset: string } {
+export function ramAccess(paged: boolean, store: boolean): { locate: string; hit: string; offset: string } {
   if (!paged) return { locate: 'const o = a ^ -0x80000000;', hit: 'o >>> 0 < RAM_BYTES', offset: 'o' };
   const table = store ? 'store' : 'load';
   return { locate: 'const e = (a >>> 12) & 255;', hit: `${table}Tag[e] === a >>> 12`, offset: `${table}Base[e] + (a & 4095)` };
 }
 
 /** Source of a register read: x0 is the constant 0, others are block locals. */
-const reg = (r: number): string => (r === 0 ? '0' : `r${r}`);
+export const reg = (r: number): string => (r === 0 ? '0' : `r${r}`);
 
 /**
  * Generates the JS source of a block's body. Guest registers live in JS locals for the

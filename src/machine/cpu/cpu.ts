@@ -84,6 +84,11 @@ export class Cpu {
   sliceLimit = 0;
   /** icount when the current `run` call started (compiled blocks derive the icount from it). */
   runBase = 0;
+  /**
+   * True when the last `run` used up its whole budget: the next one starts wherever that
+   * happened to fall, which is no reason to compile code there.
+   */
+  private stoppedAtLimit = false;
   /** Set when `run` stopped before executing an instruction at a breakpoint; the debugger clears it. */
   breakpointHit = false;
   /** Hears every trap entry while an execution tap listens (null: nobody). */
@@ -124,6 +129,13 @@ export class Cpu {
   hasCompiledBlockAt(address: number, paged = false): boolean {
     const off = ((address >>> 0) - 0x8000_0000) >>> 0;
     return off < this.ram.bytes && (paged ? this.pagedBlocks : this.blocks).ids[off >>> 1]! > 0;
+  }
+
+  /** True when the code compiled at physical address `address` (for translated mode with `paged`) is a region, not a trace (for tests). */
+  hasRegionAt(address: number, paged = false): boolean {
+    const off = ((address >>> 0) - 0x8000_0000) >>> 0;
+    const cache = paged ? this.pagedBlocks : this.blocks;
+    return off < this.ram.bytes && cache.regions[cache.ids[off >>> 1]!] === true;
   }
 
   /** The hart's architectural state: registers, pc, icount, privilege, every M and S CSR, PMP, the reservation, WFI (not the TLB). */
@@ -393,6 +405,7 @@ export class Cpu {
     const { ids, fns, lengths, vpcs } = bare ? this.blocks : this.pagedBlocks;
     let n = 0;
     let budget = sliceBudget(this.sliceLimit, base);
+    const resumedAtLimit = this.stoppedAtLimit;
     // NB: this loop stays small and sees every path early, so V8 optimizes it once and for
     // all; the big interpreter switch may deoptimize on a rare op without slowing it down.
     while (n < budget) {
@@ -404,10 +417,11 @@ export class Cpu {
       if (!bare && id > 0 && vpcs[id] !== pc) id = 0;
       if (id > 0 && lengths[id]! <= budget - n) n += fns[id]!(n, budget - n);
       // On a page it has not fetched from, the interpreter looks up the page and may hand straight back.
-      else n = this.interpret(n, budget, !bare && off === ramBytes);
+      else n = this.interpret(n, budget, !bare && off === ramBytes, n > 0 || !resumedAtLimit);
       budget = sliceBudget(this.sliceLimit, base);
     }
     this.icount = base + n;
+    this.stoppedAtLimit = this.icount === limitIcount;
   }
 
   /**
@@ -417,7 +431,7 @@ export class Cpu {
    * fetch page for pc — and a block starts at pc once its page is fetched from). Returns the
    * instructions done so far.
    */
-  private interpret(start: number, budgetIn: number, newPage: boolean): number {
+  private interpret(start: number, budgetIn: number, newPage: boolean, boundary: boolean): number {
     const x = this.x;
     const words = this.decodedWord;
     const imms = this.decodedImm;
@@ -441,6 +455,7 @@ export class Cpu {
     const base = this.runBase;
     let n = start;
     let budget = budgetIn;
+    let sequential = !boundary;
     for (; n < budget; n++) {
       let off = pc ^ RAM_BASE_XOR;
       if (!bare || off >>> 0 >= ramBytes) {
@@ -460,7 +475,9 @@ export class Cpu {
       let id = off < ramBytes ? blockIds[slot]! : -1;
       if (!bare && id > 0 && blockVpcs[id] !== pc) id = -1;
       let fresh = false;
-      if (id === 0 && ++heat[slot] === BLOCK_HEAT_THRESHOLD) {
+      const hot = !sequential;
+      sequential = false;
+      if (id === 0 && hot && ++heat[slot] === BLOCK_HEAT_THRESHOLD) {
         blocks.compile(off, bare ? 0 : pc - ((off + 0x8000_0000) | 0));
         id = blockIds[slot]!;
         fresh = true;
@@ -796,6 +813,7 @@ export class Cpu {
           continue;
       }
       pc = (pc + (w >>> 24)) | 0;
+      sequential = true;
     }
     this.pc = pc;
     this.icount = base + n;

@@ -1,0 +1,139 @@
+import { X0_SINK } from './decode.js';
+import { Op } from './op.js';
+import * as alu from './alu.js';
+import { ALU, BRANCHES, LOADS, STORES, ramAccess, reg, type BlockContext, type BlockFn, type BlockInstruction } from './block-compiler.js';
+import type { Edge, RegionGraph } from './region-graph.js';
+
+/**
+ * The JS of one straight-line instruction of a node (not its terminator). `i` is its index in
+ * the node: before the node's `k += length`, the icount of instruction i is `runBase + done + k + i`.
+ */
+function instructionSource(d: BlockInstruction, i: number, paged: boolean): string {
+  const dest = d.rd === 0 || d.rd === X0_SINK ? null : `r${d.rd}`;
+  const a = reg(d.rs1);
+  const b = reg(d.rs2);
+  const after = (d.pc + d.length) | 0;
+  const sync = `cpu.pc = ${d.pc}; cpu.icount = cpu.runBase + done + k + ${i};`;
+  // A trap already pointed cpu.pc at the handler; the trapping instruction counts.
+  const trapExit = `if (cpu.excepted) { cpu.excepted = false; next = cpu.pc; k += ${i + 1}; break out; }`;
+  const leave = `{ next = ${after}; k += ${i + 1}; break out; }`;
+  const aluOp = ALU[d.op];
+  if (aluOp !== undefined) return dest === null ? '' : `${dest} = ${aluOp(a, b, d.imm)};`;
+  if (d.op === Op.AUIPC) return dest === null ? '' : `${dest} = ${(d.pc + d.imm) | 0};`;
+  const load = LOADS[d.op];
+  if (load !== undefined) {
+    // RAM pages are aligned: the address's alignment is the offset's.
+    const aligned = load.align === 0 ? '' : ` && (a & ${load.align}) === 0`;
+    const ram = ramAccess(paged, false);
+    const to = dest === null ? '' : `${dest} = `;
+    return [
+      `{ const a = (${a} + ${d.imm}) | 0; ${ram.locate}`,
+      `  if (${ram.hit}${aligned}) ${to}${load.view}[(${ram.offset}) >> ${load.shift}];`,
+      `  else { ${sync} const v = cpu.loadSlow(a, ${load.size}); ${trapExit} ${dest === null ? '' : `${dest} = ${load.fix};`} } }`,
+    ].join('\n');
+  }
+  const store = STORES[d.op];
+  if (store !== undefined) {
+    const aligned = store.align === 0 ? '' : ` && (a & ${store.align}) === 0`;
+    const ram = ramAccess(paged, true);
+    return [
+      `{ const a = (${a} + ${d.imm}) | 0; ${ram.locate}`,
+      `  if (${ram.hit}${aligned}) { const p = ${ram.offset}; ${store.view}[p >> ${store.shift}] = ${b};`,
+      `    if (flags[p >> 6] !== 0) { ${sync} ram.onFlaggedStore(p, ${store.size}); ${leave} } }`,
+      // An MMIO store may end the slice: always leave the region after one.
+      `  else { ${sync} cpu.storeSlow(a, ${store.size}, ${b}); ${trapExit} ${leave} } }`,
+    ].join('\n');
+  }
+  return ''; // FENCE: nothing to do on a single in-order hart.
+}
+
+/**
+ * Generates the body of a region's function as structured JS (after Ramsey, "Beyond Relooper",
+ * 2022): the dominator tree is walked from the entry; a loop header becomes a labeled `for (;;)`
+ * its back edges `continue`; a merge node (several forward predecessors) follows a labeled block
+ * its predecessors `break` out of; any other node is written where its one predecessor branches
+ * to it. No `switch` on pc: V8 compiles the result like hand-written loops. Guest registers live
+ * in locals for the whole region; every exit breaks out of `out` to one epilogue that writes
+ * them back. The budget is checked at each loop header against the longest path to the next
+ * check, so a region never runs past it (`maxPath[0]` must fit when it is entered).
+ */
+export function regionSource(g: RegionGraph, paged: boolean): string {
+  const { nodes, idom, loopHeader, merge, maxPath } = g;
+  const used = new Set<number>();
+  const written = new Set<number>();
+  for (const n of nodes) {
+    for (const d of n.insns) {
+      if (d.rs1 !== 0) used.add(d.rs1);
+      if (d.rs2 !== 0) used.add(d.rs2);
+      if (d.rd !== 0 && d.rd !== X0_SINK) {
+        used.add(d.rd);
+        written.add(d.rd);
+      }
+    }
+  }
+  const mergeChildren = nodes.map(() => [] as number[]);
+  for (let i = nodes.length - 1; i > 0; i--) if (merge[i]) mergeChildren[idom[i]!]!.push(i);
+
+  const branch = (from: number, e: Edge): string => {
+    if (!('node' in e)) return `{ next = ${e.exitPc}; break out; }`;
+    if (e.node <= from) return `continue L${e.node};`;
+    if (merge[e.node]) return `break B${e.node};`;
+    return tree(e.node);
+  };
+  const nodeCode = (x: number): string => {
+    const n = nodes[x]!;
+    const first = n.insns[0]!;
+    const last = n.insns[n.insns.length - 1]!;
+    const lines: string[] = [];
+    if (loopHeader[x]) lines.push(`if (k > budget - ${maxPath[x]}) { next = ${first.pc}; break out; }`);
+    const straight = BRANCHES[last.op] !== undefined || last.op === Op.JAL || last.op === Op.JALR ? n.insns.length - 1 : n.insns.length;
+    for (let i = 0; i < straight; i++) lines.push(instructionSource(n.insns[i]!, i, paged));
+    lines.push(`k += ${n.insns.length};`);
+    const after = (last.pc + last.length) | 0;
+    const dest = last.rd === 0 || last.rd === X0_SINK ? null : `r${last.rd}`;
+    if (BRANCHES[last.op] !== undefined) {
+      lines.push(`if (${BRANCHES[last.op]!(reg(last.rs1), reg(last.rs2))}) {`, branch(x, n.taken!), '}', branch(x, n.fall!));
+    } else if (last.op === Op.JAL) {
+      if (dest !== null) lines.push(`${dest} = ${after};`);
+      lines.push(branch(x, n.taken!));
+    } else if (last.op === Op.JALR) {
+      lines.push(`{ const t = (${reg(last.rs1)} + ${last.imm}) & -2;${dest === null ? '' : ` ${dest} = ${after};`} next = t; break out; }`);
+    } else {
+      lines.push(branch(x, n.fall!));
+    }
+    return lines.join('\n');
+  };
+  const within = (x: number, children: number[]): string => {
+    if (children.length === 0) return nodeCode(x);
+    const [outer, ...inner] = children;
+    return `B${outer}: {\n${within(x, inner)}\n}\n${tree(outer!)}`;
+  };
+  // Children in decreasing reverse-postorder number: the last one in the code is the outermost block.
+  const tree = (x: number): string => {
+    const code = within(x, mergeChildren[x]!);
+    return loopHeader[x] ? `L${x}: for (;;) {\n${code}\n}` : code;
+  };
+  const locals = [...used].map((r) => `r${r} = x[${r}]`).join(', ');
+  const writeBack = [...written].map((r) => `x[${r}] = r${r};`).join(' ');
+  return [locals.length > 0 ? `let ${locals};` : '', 'let k = 0, next = 0;', 'out: {', tree(0), '}', `${writeBack} cpu.pc = next; return k;`].join('\n');
+}
+
+/** Compiles a region into a function bound to a hart (see BlockFn for its contract). */
+export function compileRegion(cpu: BlockContext, g: RegionGraph, paged: boolean): BlockFn {
+  const name = `${paged ? 'pregion' : 'region'}_${(g.nodes[0]!.insns[0]!.pc >>> 0).toString(16)}`;
+  const factory = new Function(
+    'cpu',
+    'alu',
+    `'use strict';
+const { x, ram } = cpu;
+const { u8, i8, u16, i16, i32 } = ram;
+const flags = ram.chunkFlags;
+const RAM_BYTES = ram.bytes;
+const { loadTag, loadBase, storeTag, storeBase } = cpu.dataPages;
+const { mulh, mulhsu, mulhu, div, divu, rem, remu } = alu;
+return function ${name}(done, budget) {
+${regionSource(g, paged)}
+};`,
+  ) as (cpu: BlockContext, helpers: typeof alu) => BlockFn;
+  return factory(cpu, alu);
+}

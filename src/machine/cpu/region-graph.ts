@@ -1,0 +1,266 @@
+import { isBlockOp, type BlockInstruction } from './block-compiler.js';
+import { Op } from './op.js';
+
+/** Where control goes after a node: another node of the region, or out of it to a guest pc. */
+export type Edge = { readonly node: number } | { readonly exitPc: number };
+
+/** A basic block of a region: straight-line instructions, then at most two successors. */
+export interface RegionNode {
+  /** RAM offset of its first instruction. */
+  readonly offset: number;
+  /** Its instructions (pc values are the addresses the region runs at). */
+  readonly insns: BlockInstruction[];
+  /** Where a conditional branch or JAL goes (null when the last instruction is neither, or a JALR). */
+  taken: Edge | null;
+  /** Where control goes when a branch is not taken or the block simply ends (null after JAL or JALR). */
+  fall: Edge | null;
+}
+
+/**
+ * The control-flow graph of a region, analysed for structured code generation: nodes in
+ * reverse postorder (node 0 is the entry), the dominator tree, loop headers (targets of back
+ * edges) and merge nodes (more than one forward predecessor). The graph is reducible: a
+ * retreating edge whose target does not dominate its source leaves the region instead.
+ */
+export interface RegionGraph {
+  readonly nodes: RegionNode[];
+  /** Immediate dominator's index per node (the entry's is itself). */
+  readonly idom: number[];
+  readonly loopHeader: boolean[];
+  readonly merge: boolean[];
+  /** Most instructions a path from a node runs before reaching a loop header or leaving. */
+  readonly maxPath: number[];
+  /** RAM offset ranges [start, end, …] of every instruction of the region. */
+  readonly ranges: number[];
+  /** The address the region is entered at. */
+  readonly vpc: number;
+}
+
+/** The discovered instructions of a region by RAM offset, and its block leaders. */
+interface Discovery {
+  insns: Map<number, BlockInstruction>;
+  leaders: Set<number>;
+}
+
+/** Target of a conditional branch or JAL, as a RAM offset (pc values carry `vpcDelta`). */
+const targetOffset = (d: BlockInstruction, vpcDelta: number): number => (d.pc - vpcDelta + d.imm - 0x8000_0000) >>> 0;
+
+const isBranch = (op: number): boolean => op >= Op.BEQ && op <= Op.BGEU;
+
+/**
+ * Finds the code reachable from RAM offset `entry` along static control flow (branches both
+ * ways, JAL), within `[lo, hi)` and up to `maxInsns` instructions, breadth first so a cap cuts
+ * the farthest code. A JALR, a cold op or an instruction that cannot be fetched ends a path.
+ */
+function discover(
+  entry: number,
+  lo: number,
+  hi: number,
+  maxInsns: number,
+  vpcDelta: number,
+  instructionAt: (offset: number) => BlockInstruction | null,
+): Discovery {
+  const insns = new Map<number, BlockInstruction>();
+  const leaders = new Set<number>([entry]);
+  const queue = [entry];
+  const inWindow = (off: number): boolean => off >= lo && off < hi;
+  for (let q = 0; q < queue.length && insns.size < maxInsns; q++) {
+    let at = queue[q]!;
+    while (insns.size < maxInsns && inWindow(at)) {
+      if (insns.has(at)) {
+        leaders.add(at);
+        break;
+      }
+      const d = instructionAt(at);
+      if (d === null || !isBlockOp(d.op) || at + d.length > hi) break;
+      d.pc = (d.pc + vpcDelta) | 0;
+      insns.set(at, d);
+      const after = at + d.length;
+      if (isBranch(d.op) || d.op === Op.JAL) {
+        const target = targetOffset(d, vpcDelta);
+        leaders.add(target);
+        queue.push(target);
+        if (d.op === Op.JAL) break;
+        leaders.add(after);
+        queue.push(after);
+        break;
+      }
+      if (d.op === Op.JALR) break;
+      at = after;
+    }
+  }
+  return { insns, leaders };
+}
+
+/** Splits discovered instructions into basic blocks; node 0 starts at `entry`. */
+function buildNodes(entry: number, found: Discovery, vpcDelta: number): RegionNode[] {
+  const starts = [entry, ...[...found.leaders].filter((l) => l !== entry && found.insns.has(l))];
+  const index = new Map(starts.map((s, i) => [s, i]));
+  const edgeTo = (off: number, pc: number): Edge => {
+    const node = index.get(off);
+    return node === undefined ? { exitPc: pc } : { node };
+  };
+  return starts.map((start) => {
+    const insns: BlockInstruction[] = [];
+    let at = start;
+    for (;;) {
+      const d = found.insns.get(at)!;
+      insns.push(d);
+      const after = at + d.length;
+      const afterPc = (d.pc + d.length) | 0;
+      if (isBranch(d.op)) return { offset: start, insns, taken: edgeTo(targetOffset(d, vpcDelta), (d.pc + d.imm) | 0), fall: edgeTo(after, afterPc) };
+      if (d.op === Op.JAL) return { offset: start, insns, taken: edgeTo(targetOffset(d, vpcDelta), (d.pc + d.imm) | 0), fall: null };
+      if (d.op === Op.JALR) return { offset: start, insns, taken: null, fall: null };
+      if (!found.insns.has(after) || found.leaders.has(after)) return { offset: start, insns, taken: null, fall: edgeTo(after, afterPc) };
+      at = after;
+    }
+  });
+}
+
+const successors = (n: RegionNode): number[] =>
+  [n.taken, n.fall].flatMap((e) => (e !== null && 'node' in e ? [e.node] : []));
+
+/**
+ * The loop headed by node 0: the nodes from which node 0 can be reached again, with edges to
+ * the others turned into exits; null when no path leads back to node 0.
+ */
+function loopAt(nodes: RegionNode[]): RegionNode[] | null {
+  const preds: number[][] = nodes.map(() => []);
+  nodes.forEach((n, i) => successors(n).forEach((s) => preds[s]!.push(i)));
+  const inLoop = new Uint8Array(nodes.length);
+  const work = [...preds[0]!];
+  while (work.length > 0) {
+    const i = work.pop()!;
+    if (inLoop[i] === 1) continue;
+    inLoop[i] = 1;
+    if (i !== 0) work.push(...preds[i]!);
+  }
+  if (inLoop[0] === 0) return null;
+  const exitOf = (e: Edge | null): Edge | null => (e === null || !('node' in e) || inLoop[e.node] === 1 ? e : { exitPc: nodes[e.node]!.insns[0]!.pc });
+  // Unreachable nodes are dropped by the renumbering that follows; their edges no longer matter.
+  return nodes.map((n) => ({ ...n, taken: exitOf(n.taken), fall: exitOf(n.fall) }));
+}
+
+/** Reverse postorder of the nodes reachable from node 0. */
+function reversePostorder(nodes: RegionNode[]): number[] {
+  const seen = new Uint8Array(nodes.length);
+  const post: number[] = [];
+  // Iterative DFS: [node, index of the next successor to visit].
+  const stack: [number, number][] = [[0, 0]];
+  seen[0] = 1;
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const succ = successors(nodes[top[0]]!);
+    if (top[1] < succ.length) {
+      const s = succ[top[1]++]!;
+      if (seen[s] === 0) {
+        seen[s] = 1;
+        stack.push([s, 0]);
+      }
+    } else {
+      post.push(top[0]);
+      stack.pop();
+    }
+  }
+  return post.reverse();
+}
+
+/** Immediate dominators over nodes numbered in reverse postorder (Cooper, Harvey, Kennedy). */
+function dominators(nodes: RegionNode[]): number[] {
+  const preds: number[][] = nodes.map(() => []);
+  nodes.forEach((n, i) => successors(n).forEach((s) => preds[s]!.push(i)));
+  const idom: number[] = nodes.map((_, i) => (i === 0 ? 0 : -1));
+  const intersect = (a: number, b: number): number => {
+    while (a !== b) {
+      while (a > b) a = idom[a]!;
+      while (b > a) b = idom[b]!;
+    }
+    return a;
+  };
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let i = 1; i < nodes.length; i++) {
+      let d = -1;
+      for (const p of preds[i]!) if (idom[p] !== -1) d = d === -1 ? p : intersect(p, d);
+      if (d !== idom[i]) {
+        idom[i] = d;
+        changed = true;
+      }
+    }
+  }
+  return idom;
+}
+
+const dominates = (idom: number[], a: number, b: number): boolean => {
+  while (b !== a && b !== 0) b = idom[b]!;
+  return b === a;
+};
+
+/** Renumbers nodes in reverse postorder, dropping unreachable ones. */
+function inReversePostorder(nodes: RegionNode[]): RegionNode[] {
+  const order = reversePostorder(nodes);
+  const renumber = new Map(order.map((old, i) => [old, i]));
+  const remap = (e: Edge | null): Edge | null => (e === null || !('node' in e) ? e : { node: renumber.get(e.node)! });
+  return order.map((old) => {
+    const n = nodes[old]!;
+    return { ...n, taken: remap(n.taken), fall: remap(n.fall) };
+  });
+}
+
+/**
+ * Builds and analyses the region entered at RAM offset `entry`: see `discover` for what it
+ * holds. `vpcDelta` is added to physical pcs to get the addresses the region runs at.
+ */
+export function regionGraph(
+  entry: number,
+  lo: number,
+  hi: number,
+  maxInsns: number,
+  vpcDelta: number,
+  instructionAt: (offset: number) => BlockInstruction | null,
+): RegionGraph | null {
+  const found = discover(entry, lo, hi, maxInsns, vpcDelta, instructionAt);
+  if (!found.insns.has(entry)) return null;
+  const loop = loopAt(buildNodes(entry, found, vpcDelta));
+  if (loop === null) return null;
+  let nodes = inReversePostorder(loop);
+  let idom = dominators(nodes);
+  // An irreducible retreating edge leaves the region instead; repeat until none is left.
+  for (let irreducible = true; irreducible; ) {
+    irreducible = false;
+    nodes.forEach((n, i) => {
+      for (const key of ['taken', 'fall'] as const) {
+        const e = n[key];
+        if (e === null || !('node' in e) || e.node > i || dominates(idom, e.node, i)) continue;
+        n[key] = { exitPc: nodes[e.node]!.insns[0]!.pc };
+        irreducible = true;
+      }
+    });
+    if (irreducible) {
+      nodes = inReversePostorder(nodes);
+      idom = dominators(nodes);
+    }
+  }
+  const loopHeader = nodes.map(() => false);
+  const forwardPreds = nodes.map(() => 0);
+  nodes.forEach((n, i) =>
+    successors(n).forEach((s) => {
+      if (s <= i) loopHeader[s] = true;
+      else forwardPreds[s]!++;
+    }),
+  );
+  // Longest run before a loop header (which checks the budget again) or an exit, from the last node back.
+  const maxPath = nodes.map(() => 0);
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i]!;
+    const further = successors(n).map((s) => (s <= i || loopHeader[s] ? 0 : maxPath[s]!));
+    maxPath[i] = n.insns.length + Math.max(0, ...further);
+  }
+  const ranges: number[] = [];
+  for (const n of nodes) {
+    let end = n.offset;
+    for (const d of n.insns) end += d.length;
+    ranges.push(n.offset, end);
+  }
+  return { nodes, idom, loopHeader, merge: forwardPreds.map((c) => c > 1), maxPath, ranges, vpc: nodes[0]!.insns[0]!.pc };
+}
