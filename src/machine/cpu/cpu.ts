@@ -332,7 +332,7 @@ export class Cpu {
   /**
    * Forgets the page remembered by `fetchOffset` and the data pages of paged blocks: called
    * whenever a translation may have changed (privilege, mstatus, satp, PMP, TLB flushes,
-   * restore, the start of `run`).
+   * restore).
    */
   forgetFetchPage(): void {
     this.fetchVpn = -1;
@@ -394,8 +394,9 @@ export class Cpu {
       this.waiting = false;
     }
     takePendingInterrupt(this);
+    // Everything that changes translation refreshes it as it happens (refreshTranslation,
+    // restore), so the fetch page and data pages stay valid from one slice to the next.
     this.xlate = translationMode(this);
-    this.forgetFetchPage();
     // Count in an int32 local (slices are short) so the loop does no float arithmetic.
     const base = this.icount;
     this.runBase = base;

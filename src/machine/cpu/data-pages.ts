@@ -8,7 +8,7 @@ const MASK = (1 << BITS) - 1;
  * of its page. Filled by the translated slow paths after an access to RAM was translated and
  * permitted while PMP answers the same everywhere (a store only after the walk set D); emptied
  * whenever a translation may change (Cpu.forgetFetchPage: privilege, mstatus, satp, PMP, TLB
- * flushes, restore, the start of `run`). The arrays are filled in place: compiled code holds them.
+ * flushes, restore). The arrays are filled in place: compiled code holds them.
  */
 export class DataPages {
   readonly loadTag = new Int32Array(1 << BITS).fill(-1);
