@@ -1,16 +1,14 @@
-import { compileBlock, endsBlock, isBlockOp, type BlockContext, type BlockFn, type BlockInstruction } from './block-compiler.js';
-import { Op } from './op.js';
+import type { BlockContext, BlockFn, BlockInstruction } from './instruction-source.js';
 import { CHUNK_SHIFT } from '../ram.js';
-import { regionGraph } from './region-graph.js';
+import { loopRegion, traceRegion } from './region-graph.js';
 import { compileRegion } from './region-compiler.js';
 
 /** Executions of an address before a block is compiled there (code that runs once stays interpreted). */
 export const BLOCK_HEAT_THRESHOLD = 32;
 /** Longest trace, in instructions. */
-const BLOCK_MAX_INSNS = 64;
+const TRACE_MAX_INSNS = 64;
 /** Most instructions a region holds (found breadth first from its entry, so a cap cuts the farthest code). */
 const REGION_MAX_INSNS = 256;
-const RAM_BASE = 0x8000_0000;
 
 /**
  * The compiled code of a hart, indexed by the RAM halfword it is entered at. Where a loop is
@@ -32,6 +30,8 @@ export class BlockCache {
   readonly lengths: number[] = [0];
   /** Virtual address each paged block was compiled for, by id (its pc values are baked in). */
   readonly vpcs: number[] = [0];
+  /** Calls of each block so far, by id, counted up to a small limit (see Cpu.run). */
+  readonly calls: number[] = [0];
   /** True for the ids of regions (false for traces). */
   readonly regions: boolean[] = [false];
   /** RAM offset ranges [start, end, start, end, …] each block covers, by id. */
@@ -53,48 +53,16 @@ export class BlockCache {
 
   /**
    * Compiles the code entered at RAM offset `start`: a region when `start` heads a loop (see
-   * region-graph.ts), else a trace. A paged block runs at virtual address `start + RAM_BASE +
+   * region-graph.ts), else a trace. Paged code runs at virtual address `start + 0x8000_0000 +
    * vpcDelta` and stays within its page.
    */
   compile(start: number, vpcDelta: number): void {
     const lo = this.paged ? start - (start & 0xfff) : 0;
     const hi = this.paged ? lo + 4096 : this.ids.length << 1;
-    const region = regionGraph(start, lo, hi, REGION_MAX_INSNS, vpcDelta, this.instructionAt);
-    if (region !== null) this.add(start, compileRegion(this.hart, region, this.paged), region.maxPath[0]!, region.vpc, region.ranges, true);
-    else this.compileTrace(start, lo, hi, vpcDelta);
-  }
-
-  /**
-   * Compiles the trace starting at RAM offset `start`. It runs to a control transfer that
-   * leaves the trace (JALR, a JAL to code already in it, a branch back to its start), a cold
-   * op, 64 instructions or the end of `[lo, hi)`; conditional branches are side exits.
-   */
-  private compileTrace(start: number, lo: number, hi: number, vpcDelta: number): void {
-    const insns: BlockInstruction[] = [];
-    const ranges: number[] = [];
-    const seen = new Set<number>();
-    let rangeStart = start;
-    let at = start;
-    while (insns.length < BLOCK_MAX_INSNS && at < hi && !seen.has(at)) {
-      const insn = this.instructionAt(at);
-      if (insn === null || !isBlockOp(insn.op) || at + insn.length > hi) break;
-      insn.pc = (insn.pc + vpcDelta) | 0;
-      insns.push(insn);
-      seen.add(at);
-      at += insn.length;
-      if (insn.op === Op.JAL) {
-        const target = (insn.pc - vpcDelta + insn.imm - RAM_BASE) >>> 0;
-        if (target >= lo && target < hi && !seen.has(target) && insns.length < BLOCK_MAX_INSNS) {
-          ranges.push(rangeStart, at);
-          rangeStart = at = target;
-          continue;
-        }
-      }
-      if (endsBlock(insn, insns[0]!.pc)) break;
-    }
-    ranges.push(rangeStart, at);
-    if (insns.length === 0) this.ids[start >>> 1] = -1;
-    else this.add(start, compileBlock(this.hart, insns, this.paged), insns.length, insns[0]!.pc, ranges, false);
+    const loop = loopRegion(start, lo, hi, REGION_MAX_INSNS, vpcDelta, this.instructionAt);
+    const g = loop ?? traceRegion(start, lo, hi, TRACE_MAX_INSNS, vpcDelta, this.instructionAt);
+    if (g === null) this.ids[start >>> 1] = -1;
+    else this.add(start, compileRegion(this.hart, g, this.paged), g.maxPath[0]!, g.vpc, g.ranges, loop !== null);
   }
 
   /** Files a compiled function entered at RAM offset `start` under a new id, indexed by the chunks it covers. */
@@ -102,6 +70,7 @@ export class BlockCache {
     const id = this.fns.length;
     this.fns.push(fn);
     this.regions.push(region);
+    this.calls.push(0);
     this.lengths.push(length);
     this.vpcs.push(vpc);
     this.ranges.push(ranges);

@@ -1,51 +1,8 @@
 import { X0_SINK } from './decode.js';
 import { Op } from './op.js';
 import * as alu from './alu.js';
-import { ALU, BRANCHES, LOADS, STORES, ramAccess, reg, type BlockContext, type BlockFn, type BlockInstruction } from './block-compiler.js';
+import { BRANCHES, instructionSource, reg, type BlockContext, type BlockFn } from './instruction-source.js';
 import type { Edge, RegionGraph } from './region-graph.js';
-
-/**
- * The JS of one straight-line instruction of a node (not its terminator). `i` is its index in
- * the node: before the node's `k += length`, the icount of instruction i is `runBase + done + k + i`.
- */
-function instructionSource(d: BlockInstruction, i: number, paged: boolean): string {
-  const dest = d.rd === 0 || d.rd === X0_SINK ? null : `r${d.rd}`;
-  const a = reg(d.rs1);
-  const b = reg(d.rs2);
-  const after = (d.pc + d.length) | 0;
-  const sync = `cpu.pc = ${d.pc}; cpu.icount = cpu.runBase + done + k + ${i};`;
-  // A trap already pointed cpu.pc at the handler; the trapping instruction counts.
-  const trapExit = `if (cpu.excepted) { cpu.excepted = false; next = cpu.pc; k += ${i + 1}; break out; }`;
-  const leave = `{ next = ${after}; k += ${i + 1}; break out; }`;
-  const aluOp = ALU[d.op];
-  if (aluOp !== undefined) return dest === null ? '' : `${dest} = ${aluOp(a, b, d.imm)};`;
-  if (d.op === Op.AUIPC) return dest === null ? '' : `${dest} = ${(d.pc + d.imm) | 0};`;
-  const load = LOADS[d.op];
-  if (load !== undefined) {
-    // RAM pages are aligned: the address's alignment is the offset's.
-    const aligned = load.align === 0 ? '' : ` && (a & ${load.align}) === 0`;
-    const ram = ramAccess(paged, false);
-    const to = dest === null ? '' : `${dest} = `;
-    return [
-      `{ const a = (${a} + ${d.imm}) | 0; ${ram.locate}`,
-      `  if (${ram.hit}${aligned}) ${to}${load.view}[(${ram.offset}) >> ${load.shift}];`,
-      `  else { ${sync} const v = cpu.loadSlow(a, ${load.size}); ${trapExit} ${dest === null ? '' : `${dest} = ${load.fix};`} } }`,
-    ].join('\n');
-  }
-  const store = STORES[d.op];
-  if (store !== undefined) {
-    const aligned = store.align === 0 ? '' : ` && (a & ${store.align}) === 0`;
-    const ram = ramAccess(paged, true);
-    return [
-      `{ const a = (${a} + ${d.imm}) | 0; ${ram.locate}`,
-      `  if (${ram.hit}${aligned}) { const p = ${ram.offset}; ${store.view}[p >> ${store.shift}] = ${b};`,
-      `    if (flags[p >> 6] !== 0) { ${sync} ram.onFlaggedStore(p, ${store.size}); ${leave} } }`,
-      // An MMIO store may end the slice: always leave the region after one.
-      `  else { ${sync} cpu.storeSlow(a, ${store.size}, ${b}); ${trapExit} ${leave} } }`,
-    ].join('\n');
-  }
-  return ''; // FENCE: nothing to do on a single in-order hart.
-}
 
 /**
  * Generates the body of a region's function as structured JS (after Ramsey, "Beyond Relooper",
@@ -57,7 +14,7 @@ function instructionSource(d: BlockInstruction, i: number, paged: boolean): stri
  * them back. The budget is checked at each loop header against the longest path to the next
  * check, so a region never runs past it (`maxPath[0]` must fit when it is entered).
  */
-export function regionSource(g: RegionGraph, paged: boolean): string {
+export function regionSource(g: RegionGraph, paged: boolean, ramBytes: number): string {
   const { nodes, idom, loopHeader, merge, maxPath } = g;
   const used = new Set<number>();
   const written = new Set<number>();
@@ -87,7 +44,7 @@ export function regionSource(g: RegionGraph, paged: boolean): string {
     const lines: string[] = [];
     if (loopHeader[x]) lines.push(`if (k > budget - ${maxPath[x]}) { next = ${first.pc}; break out; }`);
     const straight = BRANCHES[last.op] !== undefined || last.op === Op.JAL || last.op === Op.JALR ? n.insns.length - 1 : n.insns.length;
-    for (let i = 0; i < straight; i++) lines.push(instructionSource(n.insns[i]!, i, paged));
+    for (let i = 0; i < straight; i++) lines.push(instructionSource(n.insns[i]!, i, paged, ramBytes));
     lines.push(`k += ${n.insns.length};`);
     const after = (last.pc + last.length) | 0;
     const dest = last.rd === 0 || last.rd === X0_SINK ? null : `r${last.rd}`;
@@ -128,11 +85,10 @@ export function compileRegion(cpu: BlockContext, g: RegionGraph, paged: boolean)
 const { x, ram } = cpu;
 const { u8, i8, u16, i16, i32 } = ram;
 const flags = ram.chunkFlags;
-const RAM_BYTES = ram.bytes;
 const { loadTag, loadBase, storeTag, storeBase } = cpu.dataPages;
 const { mulh, mulhsu, mulhu, div, divu, rem, remu } = alu;
 return function ${name}(done, budget) {
-${regionSource(g, paged)}
+${regionSource(g, paged, cpu.ram.bytes)}
 };`,
   ) as (cpu: BlockContext, helpers: typeof alu) => BlockFn;
   return factory(cpu, alu);

@@ -1,4 +1,4 @@
-import { isBlockOp, type BlockInstruction } from './block-compiler.js';
+import { isBlockOp, type BlockInstruction } from './instruction-source.js';
 import { Op } from './op.js';
 
 /** Where control goes after a node: another node of the region, or out of it to a guest pc. */
@@ -117,8 +117,13 @@ function buildNodes(entry: number, found: Discovery, vpcDelta: number): RegionNo
   });
 }
 
-const successors = (n: RegionNode): number[] =>
-  [n.taken, n.fall].flatMap((e) => (e !== null && 'node' in e ? [e.node] : []));
+/** The region nodes control may go to from `n`. */
+function successors(n: RegionNode): number[] {
+  const out: number[] = [];
+  if (n.taken !== null && 'node' in n.taken) out.push(n.taken.node);
+  if (n.fall !== null && 'node' in n.fall) out.push(n.fall.node);
+  return out;
+}
 
 /**
  * The loop headed by node 0: the nodes from which node 0 can be reached again, with edges to
@@ -144,15 +149,16 @@ function loopAt(nodes: RegionNode[]): RegionNode[] | null {
 /** Reverse postorder of the nodes reachable from node 0. */
 function reversePostorder(nodes: RegionNode[]): number[] {
   const seen = new Uint8Array(nodes.length);
+  const succ = nodes.map(successors);
   const post: number[] = [];
   // Iterative DFS: [node, index of the next successor to visit].
   const stack: [number, number][] = [[0, 0]];
   seen[0] = 1;
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
-    const succ = successors(nodes[top[0]]!);
-    if (top[1] < succ.length) {
-      const s = succ[top[1]++]!;
+    const next = succ[top[0]]!;
+    if (top[1] < next.length) {
+      const s = next[top[1]++]!;
       if (seen[s] === 0) {
         seen[s] = 1;
         stack.push([s, 0]);
@@ -208,10 +214,11 @@ function inReversePostorder(nodes: RegionNode[]): RegionNode[] {
 }
 
 /**
- * Builds and analyses the region entered at RAM offset `entry`: see `discover` for what it
- * holds. `vpcDelta` is added to physical pcs to get the addresses the region runs at.
+ * The region entered at RAM offset `entry` when it heads a loop: the loop's code as found by
+ * `discover` (see there), or null when no path from `entry` leads back to it. `vpcDelta` is
+ * added to physical pcs to get the addresses the region runs at.
  */
-export function regionGraph(
+export function loopRegion(
   entry: number,
   lo: number,
   hi: number,
@@ -222,8 +229,72 @@ export function regionGraph(
   const found = discover(entry, lo, hi, maxInsns, vpcDelta, instructionAt);
   if (!found.insns.has(entry)) return null;
   const loop = loopAt(buildNodes(entry, found, vpcDelta));
-  if (loop === null) return null;
-  let nodes = inReversePostorder(loop);
+  return loop === null ? null : analyse(loop);
+}
+
+/**
+ * A trace entered at RAM offset `entry`: straight-line code that follows JALs (not to code
+ * already in it) and goes on past conditional branches (taken ones leave, unless they go back
+ * to `entry`, which makes the trace a loop), until a JALR, a cold op, `maxInsns` instructions
+ * or the end of `[lo, hi)`. Null when not even the first instruction can be compiled.
+ */
+export function traceRegion(
+  entry: number,
+  lo: number,
+  hi: number,
+  maxInsns: number,
+  vpcDelta: number,
+  instructionAt: (offset: number) => BlockInstruction | null,
+): RegionGraph | null {
+  const nodes: RegionNode[] = [];
+  const seen = new Set<number>();
+  let node: RegionNode | null = null;
+  let at = entry;
+  let count = 0;
+  const edgeTo = (off: number, pc: number): Edge => (off === entry ? { node: 0 } : { exitPc: pc });
+  while (count < maxInsns && at >= lo && at < hi && !seen.has(at)) {
+    const d = instructionAt(at);
+    if (d === null || !isBlockOp(d.op) || at + d.length > hi) break;
+    d.pc = (d.pc + vpcDelta) | 0;
+    seen.add(at);
+    count++;
+    if (node === null) {
+      node = { offset: at, insns: [], taken: null, fall: null };
+      nodes.push(node);
+    }
+    node.insns.push(d);
+    const after = at + d.length;
+    if (d.op === Op.JALR) return analyse(nodes);
+    if (isBranch(d.op) || d.op === Op.JAL) {
+      const target = targetOffset(d, vpcDelta);
+      const follow = d.op === Op.JAL && target !== entry && !seen.has(target) && count < maxInsns;
+      node.taken = follow ? { node: nodes.length } : edgeTo(target, (d.pc + d.imm) | 0);
+      if (d.op === Op.JAL) {
+        if (!follow) return analyse(nodes);
+        at = target;
+      } else {
+        node.fall = { node: nodes.length };
+        at = after;
+      }
+      node = null;
+      continue;
+    }
+    at = after;
+  }
+  if (nodes.length === 0) return null;
+  // The trace stopped before a terminator, or after a branch or JAL whose next code was not
+  // reached: that edge leaves at `at` (or goes back to the entry).
+  const exit: Edge = at === entry ? { node: 0 } : { exitPc: (at + 0x8000_0000 + vpcDelta) | 0 };
+  const last = nodes[nodes.length - 1]!;
+  if (node !== null) node.fall = exit;
+  else if (last.fall !== null && 'node' in last.fall && last.fall.node === nodes.length) last.fall = exit;
+  else last.taken = exit;
+  return analyse(nodes);
+}
+
+/** Orders, checks and annotates the nodes of a region (node 0 is its entry). */
+function analyse(region: RegionNode[]): RegionGraph {
+  let nodes = inReversePostorder(region);
   let idom = dominators(nodes);
   // An irreducible retreating edge leaves the region instead; repeat until none is left.
   for (let irreducible = true; irreducible; ) {

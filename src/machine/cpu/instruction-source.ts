@@ -1,0 +1,154 @@
+import { type Decoded, X0_SINK } from './decode.js';
+import { Op } from './op.js';
+import type { Ram } from '../ram.js';
+import type { DataPages } from './data-pages.js';
+
+/**
+ * A compiled block: `run(done, budget)` executes at most `budget` instructions starting at
+ * the block's first one, leaves `cpu.pc` at the next instruction (or a trap handler) and
+ * returns how many instructions it executed (a trapping one counts). `done` is how many the
+ * current `Cpu.run` call executed before: the icount is `cpu.runBase + done` (both int32-safe
+ * small numbers are passed, so the hot call never boxes a double).
+ */
+export type BlockFn = (done: number, budget: number) => number;
+
+/** What a compiled block needs from the hart: registers, RAM views and the slow paths. */
+export interface BlockContext {
+  readonly x: Int32Array;
+  pc: number;
+  icount: number;
+  /** icount when the current `Cpu.run` call started. */
+  runBase: number;
+  excepted: boolean;
+  loadSlow(addr: number, size: 1 | 2 | 4): number;
+  storeSlow(addr: number, size: 1 | 2 | 4, value: number): void;
+  readonly ram: Ram;
+  readonly dataPages: DataPages;
+}
+
+/** One instruction of a block: its guest address and decoded fields. */
+export interface BlockInstruction extends Decoded {
+  pc: number;
+}
+
+/** Ops a block may contain; anything else (CSRs, system, atomics) ends the block before it. */
+export function isBlockOp(op: number): boolean {
+  return op >= Op.LUI && op <= Op.FENCE;
+}
+
+const LOADS: Record<number, { size: 1 | 2 | 4; view: string; align: number; shift: number; fix: string }> = {
+  [Op.LB]: { size: 1, view: 'i8', align: 0, shift: 0, fix: '(v << 24) >> 24' },
+  [Op.LBU]: { size: 1, view: 'u8', align: 0, shift: 0, fix: 'v' },
+  [Op.LH]: { size: 2, view: 'i16', align: 1, shift: 1, fix: '(v << 16) >> 16' },
+  [Op.LHU]: { size: 2, view: 'u16', align: 1, shift: 1, fix: 'v' },
+  [Op.LW]: { size: 4, view: 'i32', align: 3, shift: 2, fix: 'v | 0' },
+};
+const STORES: Record<number, { size: 1 | 2 | 4; view: string; align: number; shift: number }> = {
+  [Op.SB]: { size: 1, view: 'u8', align: 0, shift: 0 },
+  [Op.SH]: { size: 2, view: 'u16', align: 1, shift: 1 },
+  [Op.SW]: { size: 4, view: 'i32', align: 3, shift: 2 },
+};
+export const BRANCHES: Record<number, (a: string, b: string) => string> = {
+  [Op.BEQ]: (a, b) => `${a} === ${b}`,
+  [Op.BNE]: (a, b) => `${a} !== ${b}`,
+  [Op.BLT]: (a, b) => `${a} < ${b}`,
+  [Op.BGE]: (a, b) => `${a} >= ${b}`,
+  [Op.BLTU]: (a, b) => `(${a} >>> 0) < (${b} >>> 0)`,
+  [Op.BGEU]: (a, b) => `(${a} >>> 0) >= (${b} >>> 0)`,
+};
+/** ALU ops as JS expressions over operand expressions `a`, `b` and immediate `i`. */
+const ALU: Record<number, (a: string, b: string, i: number) => string> = {
+  [Op.LUI]: (_a, _b, i) => `${i}`,
+  [Op.ADDI]: (a, _b, i) => `(${a} + ${i}) | 0`,
+  [Op.SLTI]: (a, _b, i) => `${a} < ${i} ? 1 : 0`,
+  [Op.SLTIU]: (a, _b, i) => `(${a} >>> 0) < ${i >>> 0} ? 1 : 0`,
+  [Op.XORI]: (a, _b, i) => `${a} ^ ${i}`,
+  [Op.ORI]: (a, _b, i) => `${a} | ${i}`,
+  [Op.ANDI]: (a, _b, i) => `${a} & ${i}`,
+  [Op.SLLI]: (a, _b, i) => `${a} << ${i}`,
+  [Op.SRLI]: (a, _b, i) => `(${a} >>> ${i}) | 0`,
+  [Op.SRAI]: (a, _b, i) => `${a} >> ${i}`,
+  [Op.ADD]: (a, b) => `(${a} + ${b}) | 0`,
+  [Op.SUB]: (a, b) => `(${a} - ${b}) | 0`,
+  [Op.SLL]: (a, b) => `${a} << ${b}`,
+  [Op.SLT]: (a, b) => `${a} < ${b} ? 1 : 0`,
+  [Op.SLTU]: (a, b) => `(${a} >>> 0) < (${b} >>> 0) ? 1 : 0`,
+  [Op.XOR]: (a, b) => `${a} ^ ${b}`,
+  [Op.SRL]: (a, b) => `(${a} >>> ${b}) | 0`,
+  [Op.SRA]: (a, b) => `${a} >> ${b}`,
+  [Op.OR]: (a, b) => `${a} | ${b}`,
+  [Op.AND]: (a, b) => `${a} & ${b}`,
+  [Op.MUL]: (a, b) => `Math.imul(${a}, ${b})`,
+  [Op.MULH]: (a, b) => `mulh(${a}, ${b})`,
+  [Op.MULHSU]: (a, b) => `mulhsu(${a}, ${b})`,
+  [Op.MULHU]: (a, b) => `mulhu(${a}, ${b})`,
+  [Op.DIV]: (a, b) => `div(${a}, ${b})`,
+  [Op.DIVU]: (a, b) => `divu(${a}, ${b})`,
+  [Op.REM]: (a, b) => `rem(${a}, ${b})`,
+  [Op.REMU]: (a, b) => `remu(${a}, ${b})`,
+};
+
+/**
+ * How generated code reaches `size`-byte guest address `a` in RAM: `locate` declares what `hit`
+ * (true when the fast path applies: RAM, and aligned) and `offset` (the RAM offset) use. A
+ * bare access treats `a` as physical (RAM is at 0x8000_0000; with a power-of-two RAM size one
+ * mask tests range and alignment at once); a paged one looks a's virtual page up in the
+ * DataPages tables of loads or of stores (tag and alignment tested together).
+ */
+function ramAccess(paged: boolean, store: boolean, align: number, ramBytes: number): { locate: string; hit: string; offset: string } {
+  if (!paged) {
+    const pow2 = (ramBytes & (ramBytes - 1)) === 0;
+    const hit = pow2 ? `(o & ${~(ramBytes - 1) | align}) === 0` : `o >>> 0 < ${ramBytes}${align === 0 ? '' : ` && (a & ${align}) === 0`}`;
+    return { locate: 'const o = a ^ -0x80000000;', hit, offset: 'o' };
+  }
+  const table = store ? 'store' : 'load';
+  const tagged = `${table}Tag[e] ^ (a >>> 12)`;
+  return { locate: 'const e = (a >>> 12) & 255;', hit: `(${align === 0 ? tagged : `(${tagged}) | (a & ${align})`}) === 0`, offset: `${table}Base[e] + (a & 4095)` };
+}
+
+/** Source of a register read: x0 is the constant 0, others are locals of the compiled function. */
+export const reg = (r: number): string => (r === 0 ? '0' : `r${r}`);
+
+/**
+ * The JS of one instruction that does not end a basic block (ALU, loads, stores, FENCE), as
+ * the i-th of its block in compiled code where guest registers are locals `r1..r31`, `k`
+ * counts the instructions done before the block (so instruction i's icount is
+ * `cpu.runBase + done + k + i`), and `break out` leaves with `next` as the pc. Slow paths
+ * (MMIO, misaligned, outside RAM, translation misses) call the hart; a trap or a store that
+ * may have changed code, watched memory or the slice leaves after the instruction.
+ */
+export function instructionSource(d: BlockInstruction, i: number, paged: boolean, ramBytes: number): string {
+  const dest = d.rd === 0 || d.rd === X0_SINK ? null : `r${d.rd}`;
+  const a = reg(d.rs1);
+  const b = reg(d.rs2);
+  const after = (d.pc + d.length) | 0;
+  const sync = `cpu.pc = ${d.pc}; cpu.icount = cpu.runBase + done + k + ${i};`;
+  // A trap already pointed cpu.pc at the handler; the trapping instruction counts.
+  const trapExit = `if (cpu.excepted) { cpu.excepted = false; next = cpu.pc; k += ${i + 1}; break out; }`;
+  const leave = `{ next = ${after}; k += ${i + 1}; break out; }`;
+  const aluOp = ALU[d.op];
+  if (aluOp !== undefined) return dest === null ? '' : `${dest} = ${aluOp(a, b, d.imm)};`;
+  if (d.op === Op.AUIPC) return dest === null ? '' : `${dest} = ${(d.pc + d.imm) | 0};`;
+  const load = LOADS[d.op];
+  if (load !== undefined) {
+    const ram = ramAccess(paged, false, load.align, ramBytes);
+    const to = dest === null ? '' : `${dest} = `;
+    return [
+      `{ const a = (${a} + ${d.imm}) | 0; ${ram.locate}`,
+      `  if (${ram.hit}) ${to}${load.view}[(${ram.offset}) >> ${load.shift}];`,
+      `  else { ${sync} const v = cpu.loadSlow(a, ${load.size}); ${trapExit} ${dest === null ? '' : `${dest} = ${load.fix};`} } }`,
+    ].join('\n');
+  }
+  const store = STORES[d.op];
+  if (store !== undefined) {
+    const ram = ramAccess(paged, true, store.align, ramBytes);
+    return [
+      `{ const a = (${a} + ${d.imm}) | 0; ${ram.locate}`,
+      `  if (${ram.hit}) { const p = ${ram.offset}; ${store.view}[p >> ${store.shift}] = ${b};`,
+      `    if (flags[p >> 6] !== 0) { ${sync} ram.onFlaggedStore(p, ${store.size}); ${leave} } }`,
+      // An MMIO store may end the slice: always leave after one.
+      `  else { ${sync} cpu.storeSlow(a, ${store.size}, ${b}); ${trapExit} ${leave} } }`,
+    ].join('\n');
+  }
+  return ''; // FENCE: nothing to do on a single in-order hart.
+}
