@@ -126,14 +126,17 @@ function successors(n: RegionNode): number[] {
 }
 
 /**
- * The loop headed by node 0: the nodes from which node 0 can be reached again, with edges to
- * the others turned into exits; null when no path leads back to node 0.
+ * The loop headed by node 0: its latches are the blocks at or after it in memory that branch
+ * back to it, and the loop is every block from which a latch can be reached without passing
+ * through node 0; edges to other blocks become exits. Null when there is no latch. Counting only
+ * backward branches as latches keeps a loop entered at an inner header to the inner loop (from
+ * there, the enclosing loop leads back too, but only through a forward edge into the header).
  */
 function loopAt(nodes: RegionNode[]): RegionNode[] | null {
   const preds: number[][] = nodes.map(() => []);
   nodes.forEach((n, i) => successors(n).forEach((s) => preds[s]!.push(i)));
   const inLoop = new Uint8Array(nodes.length);
-  const work = [...preds[0]!];
+  const work = preds[0]!.filter((p) => nodes[p]!.offset >= nodes[0]!.offset);
   while (work.length > 0) {
     const i = work.pop()!;
     if (inLoop[i] === 1) continue;
