@@ -30,8 +30,6 @@ export class BlockCache {
   readonly lengths: number[] = [0];
   /** Virtual address each paged block was compiled for, by id (its pc values are baked in). */
   readonly vpcs: number[] = [0];
-  /** Calls of each block so far, by id, counted up to a small limit (see Cpu.run). */
-  readonly calls: number[] = [0];
   /** True for the ids of regions (false for traces). */
   readonly regions: boolean[] = [false];
   /** RAM offset ranges [start, end, start, end, …] each block covers, by id. */
@@ -70,7 +68,6 @@ export class BlockCache {
     const id = this.fns.length;
     this.fns.push(fn);
     this.regions.push(region);
-    this.calls.push(0);
     this.lengths.push(length);
     this.vpcs.push(vpc);
     this.ranges.push(ranges);

@@ -18,9 +18,6 @@ import type { StateRecord } from '../state.js';
 
 /** XOR with this turns a physical address into a RAM offset (RAM is at 0x8000_0000). */
 const RAM_BASE_XOR = -0x8000_0000;
-/** Calls of a compiled function that get at most YOUNG_BUDGET instructions. */
-const YOUNG_CALLS = Number(process.env.YC ?? 16);
-const YOUNG_BUDGET = Number(process.env.YB ?? 4096);
 /** What `fetchOffset` returns after raising a fetch fault. */
 const FETCH_FAULT = -1;
 
@@ -406,7 +403,7 @@ export class Cpu {
     const ramBytes = this.ram.bytes;
     // A change of translation mode ends the slice, so this holds for the whole loop.
     const bare = this.xlate === 0;
-    const { ids, fns, lengths, vpcs, calls } = bare ? this.blocks : this.pagedBlocks;
+    const { ids, fns, lengths, vpcs } = bare ? this.blocks : this.pagedBlocks;
     let n = 0;
     let budget = sliceBudget(this.sliceLimit, base);
     const resumedAtLimit = this.stoppedAtLimit;
@@ -419,13 +416,7 @@ export class Cpu {
       const off = bare ? (pc ^ RAM_BASE_XOR) >>> 0 : this.fetchPageOffsetOf(pc, ramBytes);
       let id = off < ramBytes ? ids[off >>> 1]! : 0;
       if (!bare && id > 0 && vpcs[id] !== pc) id = 0;
-      if (id > 0 && lengths[id]! <= budget - n) {
-        // A new function runs unoptimized at first (V8's OSR is off): keep its first calls short
-        // so the optimized code, compiled meanwhile, takes over early.
-        const young = calls[id]! < YOUNG_CALLS;
-        if (young) calls[id]!++;
-        n += fns[id]!(n, young ? Math.min(budget - n, YOUNG_BUDGET) : budget - n);
-      }
+      if (id > 0 && lengths[id]! <= budget - n) n += fns[id]!(n, budget - n);
       // On a page it has not fetched from, the interpreter looks up the page and may hand straight back.
       else n = this.interpret(n, budget, !bare && off === ramBytes, n > 0 || !resumedAtLimit);
       budget = sliceBudget(this.sliceLimit, base);
