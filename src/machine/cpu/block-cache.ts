@@ -5,10 +5,20 @@ import { compileRegion } from './region-compiler.js';
 
 /** Executions of an address before a block is compiled there (code that runs once stays interpreted). */
 export const BLOCK_HEAT_THRESHOLD = 32;
+/** How far past a loop header (in bytes) its latch is looked for before a region is tried. */
+const LATCH_REACH = 2048;
 /** Longest trace, in instructions. */
 const TRACE_MAX_INSNS = 64;
 /** Most instructions a region holds (found breadth first from its entry, so a cap cuts the farthest code). */
 const REGION_MAX_INSNS = 256;
+
+/** How the compiler reads guest code. */
+export interface CodeReader {
+  /** The decoded instruction at a RAM offset; null when it cannot be fetched. */
+  instructionAt(offset: number): BlockInstruction | null;
+  /** True when an instruction already decoded at RAM offsets `[entry, end)` branches or jumps to `entry`. */
+  branchesBackTo(entry: number, end: number): boolean;
+}
 
 /**
  * The compiled code of a hart, indexed by the RAM halfword it is entered at. Where a loop is
@@ -42,8 +52,7 @@ export class BlockCache {
     /** True for the translated-mode variant. */
     private readonly paged: boolean,
     private readonly hart: BlockContext,
-    /** Decodes the instruction at a RAM offset; null when it cannot be fetched. */
-    private readonly instructionAt: (offset: number) => BlockInstruction | null,
+    private readonly code: CodeReader,
   ) {
     this.ids = new Int32Array(ramBytes >>> 1);
     this.heat = new Uint8Array(ramBytes >>> 1);
@@ -57,8 +66,12 @@ export class BlockCache {
   compile(start: number, vpcDelta: number): void {
     const lo = this.paged ? start - (start & 0xfff) : 0;
     const hi = this.paged ? lo + 4096 : this.ids.length << 1;
-    const loop = loopRegion(start, lo, hi, REGION_MAX_INSNS, vpcDelta, this.instructionAt);
-    const g = loop ?? traceRegion(start, lo, hi, TRACE_MAX_INSNS, vpcDelta, this.instructionAt);
+    const at = (offset: number): BlockInstruction | null => this.code.instructionAt(offset);
+    // Only a backward branch or jump to `start` can make it a loop header (see region-graph.ts):
+    // look for one among the instructions decoded so far before building a graph.
+    const latched = this.code.branchesBackTo(start, Math.min(hi, start + LATCH_REACH));
+    const loop = latched ? loopRegion(start, lo, hi, REGION_MAX_INSNS, vpcDelta, at) : null;
+    const g = loop ?? traceRegion(start, lo, hi, TRACE_MAX_INSNS, vpcDelta, at);
     if (g === null) this.ids[start >>> 1] = -1;
     else this.add(start, compileRegion(this.hart, g, this.paged), g.maxPath[0]!, g.vpc, g.ranges, loop !== null);
   }

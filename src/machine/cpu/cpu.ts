@@ -13,7 +13,7 @@ import { Access, Tlb } from './tlb.js';
 import { DataPages } from './data-pages.js';
 import { div, divu, mulh, mulhsu, mulhu, rem, remu } from './alu.js';
 import type { BlockInstruction } from './instruction-source.js';
-import { BLOCK_HEAT_THRESHOLD, BlockCache } from './block-cache.js';
+import { BLOCK_HEAT_THRESHOLD, BlockCache, type CodeReader } from './block-cache.js';
 import type { StateRecord } from '../state.js';
 
 /** XOR with this turns a physical address into a RAM offset (RAM is at 0x8000_0000). */
@@ -121,8 +121,9 @@ export class Cpu {
     // One slot more than RAM has halfwords: the cross-page slot, see fetchOffset.
     this.decodedWord = new Int32Array((ram.bytes >>> 1) + 1);
     this.decodedImm = new Int32Array((ram.bytes >>> 1) + 1);
-    this.blocks = new BlockCache(ram.bytes, false, this, (off) => this.blockInstructionAt(off));
-    this.pagedBlocks = new BlockCache(ram.bytes, true, this, (off) => this.blockInstructionAt(off));
+    const code: CodeReader = { instructionAt: (off) => this.blockInstructionAt(off), branchesBackTo: (entry, end) => this.branchesBackTo(entry, end) };
+    this.blocks = new BlockCache(ram.bytes, false, this, code);
+    this.pagedBlocks = new BlockCache(ram.bytes, true, this, code);
   }
 
   /** True when a compiled block (a `paged` one: for translated mode) starts at physical address `address` (for tests and profiling). */
@@ -282,6 +283,17 @@ export class Cpu {
     const w = this.decodedWord[off >>> 1] || this.decodeAt(off);
     if (w === 0) return null;
     return { pc: (off + 0x8000_0000) | 0, op: opOf(w) as Op, rd: rdOf(w), rs1: rs1Of(w), rs2: rs2Of(w), imm: this.decodedImm[off >>> 1]!, length: lengthOf(w) };
+  }
+
+  /** True when a predecoded branch or JAL at RAM offsets `[entry, end)` targets `entry`. */
+  private branchesBackTo(entry: number, end: number): boolean {
+    const words = this.decodedWord;
+    const imms = this.decodedImm;
+    for (let slot = entry >>> 1; slot < end >>> 1; slot++) {
+      const op = words[slot]! & 0xff;
+      if ((op === Op.JAL || (op >= Op.BEQ && op <= Op.BGEU)) && slot * 2 + imms[slot]! === entry) return true;
+    }
+    return false;
   }
 
   /** Decodes the instruction at RAM offset `off` into the cache; returns the packed word. */

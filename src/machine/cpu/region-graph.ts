@@ -267,13 +267,13 @@ export function traceRegion(
     }
     node.insns.push(d);
     const after = at + d.length;
-    if (d.op === Op.JALR) return analyse(nodes);
+    if (d.op === Op.JALR) return chain(nodes);
     if (isBranch(d.op) || d.op === Op.JAL) {
       const target = targetOffset(d, vpcDelta);
       const follow = d.op === Op.JAL && target !== entry && !seen.has(target) && count < maxInsns;
       node.taken = follow ? { node: nodes.length } : edgeTo(target, (d.pc + d.imm) | 0);
       if (d.op === Op.JAL) {
-        if (!follow) return analyse(nodes);
+        if (!follow) return chain(nodes);
         at = target;
       } else {
         node.fall = { node: nodes.length };
@@ -292,7 +292,7 @@ export function traceRegion(
   if (node !== null) node.fall = exit;
   else if (last.fall !== null && 'node' in last.fall && last.fall.node === nodes.length) last.fall = exit;
   else last.taken = exit;
-  return analyse(nodes);
+  return chain(nodes);
 }
 
 /** Orders, checks and annotates the nodes of a region (node 0 is its entry). */
@@ -315,6 +315,16 @@ function analyse(region: RegionNode[]): RegionGraph {
       idom = dominators(nodes);
     }
   }
+  return annotate(nodes, idom);
+}
+
+/** A chain of nodes (a trace: each goes on to the next, or back to node 0) as a graph: already in reverse postorder, each dominated by the one before. */
+function chain(nodes: RegionNode[]): RegionGraph {
+  return annotate(nodes, nodes.map((_, i) => Math.max(0, i - 1)));
+}
+
+/** Finds the loop headers, merge nodes, longest paths and code ranges of nodes in reverse postorder with immediate dominators `idom`. */
+function annotate(nodes: RegionNode[], idom: number[]): RegionGraph {
   const loopHeader = nodes.map(() => false);
   const forwardPreds = nodes.map(() => 0);
   nodes.forEach((n, i) =>
