@@ -6,159 +6,15 @@
 // that fall inside a running region.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MemoryMap } from '../../../src/machine/memory-map.js';
 import { Machine } from '../../../src/machine/machine.js';
-import { ClintReg } from '../../../src/machine/devices/clint.js';
 import * as A from './asm.js';
 import { BASE, DATA, HEAT_THRESHOLD, machineWith, openPmp, peek, poke, runToWfi } from './harness.js';
+import { DATA_BYTES, instruction, layOut, MAX_ICOUNT, MMIO, memory, registers, segmentsOf, slowPath, type Item } from './loop-programs.js';
 
 const { a0, a1, a2, a3, a4, a5, a6, a7, t3, t4, t5, t6, s11 } = A.Reg;
-/**
- * Random code never writes: the data pointer (t6), the inner and outer loop counters (t5,
- * s11), the MMIO pointer (t3) and the trap handler's scratch register (t4).
- */
-const RESERVED = new Set<number>([t6, t5, s11, t3, t4]);
-/** t3 points here: mtime's low and high words are at 2040 and 2044 from it; its own offset is not decoded (stores are ignored). */
-const MMIO = MemoryMap.CLINT + ClintReg.MTIME_LO - 2040;
 /** The trap handler: skips the (4-byte) faulting instruction. */
 const HANDLER = BASE + 0x1000;
-const MTVEC = 0x305;
 const MEPC = 0x341;
-const DATA_BYTES = 264;
-
-const reg = fc.integer({ min: 0, max: 31 });
-/** Any destination except the reserved registers (x0 included: writes must vanish). */
-const rd = reg.filter((r) => !RESERVED.has(r));
-const creg = fc.integer({ min: 8, max: 15 });
-const imm12 = fc.integer({ min: -2048, max: 2047 });
-const shamt = fc.integer({ min: 0, max: 31 });
-
-const RR = [A.add, A.sub, A.sll, A.slt, A.sltu, A.xor, A.srl, A.sra, A.or, A.and, A.mul, A.mulh, A.mulhsu, A.mulhu, A.div, A.divu, A.rem, A.remu];
-const RI = [A.addi, A.slti, A.sltiu, A.xori, A.ori, A.andi];
-const SHIFTS = [A.slli, A.srli, A.srai];
-const LOADS = [A.lb, A.lbu, A.lh, A.lhu, A.lw];
-const STORES = [A.sb, A.sh, A.sw];
-const CA = [A.c_sub, A.c_xor, A.c_or, A.c_and];
-const BRANCHES = [A.beq, A.bne, A.blt, A.bge, A.bltu, A.bgeu];
-
-/** One random region-compilable instruction (no control transfer, no cold op); loads and stores go to the data area. */
-const instruction: fc.Arbitrary<A.Insn> = fc.oneof(
-  { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...RR), rd, reg, reg).map(([op, d, a, b]) => op(d, a, b)) },
-  { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...RI), rd, reg, imm12).map(([op, d, a, i]) => op(d, a, i)) },
-  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...SHIFTS), rd, reg, shamt).map(([op, d, a, s]) => op(d, a, s)) },
-  { weight: 1, arbitrary: fc.tuple(rd, fc.integer({ min: 0, max: 0xfffff })).map(([d, i]) => A.lui(d, i)) },
-  { weight: 1, arbitrary: fc.tuple(rd, fc.integer({ min: 0, max: 0xfffff })).map(([d, i]) => A.auipc(d, i)) },
-  { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...LOADS), rd, fc.integer({ min: 0, max: 256 })).map(([op, d, o]) => op(d, t6, o)) },
-  { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...STORES), reg, fc.integer({ min: 0, max: 256 })).map(([op, s, o]) => op(s, t6, o)) },
-  { weight: 1, arbitrary: fc.constant(A.fence()) },
-  { weight: 1, arbitrary: fc.tuple(rd, fc.integer({ min: -32, max: 31 })).map(([d, i]) => A.c_addi(d, i)) },
-  { weight: 1, arbitrary: fc.tuple(rd, fc.integer({ min: -32, max: 31 })).map(([d, i]) => A.c_li(d, i)) },
-  { weight: 1, arbitrary: fc.tuple(rd, reg.filter((r) => r !== 0)).map(([d, s]) => A.c_mv(d, s)) },
-  { weight: 1, arbitrary: fc.tuple(rd, reg.filter((r) => r !== 0)).map(([d, s]) => A.c_add(d, s)) },
-  { weight: 1, arbitrary: fc.tuple(rd, fc.integer({ min: 1, max: 31 })).map(([d, s]) => A.c_slli(d, s)) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(A.c_srli, A.c_srai), creg, fc.integer({ min: 1, max: 31 })).map(([op, d, s]) => op(d, s)) },
-  { weight: 1, arbitrary: fc.tuple(creg, fc.integer({ min: -32, max: 31 })).map(([d, i]) => A.c_andi(d, i)) },
-  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...CA), creg, creg).map(([op, d, s]) => op(d, s)) },
-);
-
-/**
- * Instructions that leave the fast path of generated code: mtime loads (their value is the
- * icount at the load, so a wrong icount sync shows), an MMIO store (ignored by the device, but
- * it ends the region), and loads and stores to unmapped low addresses (access faults, which the
- * handler skips).
- */
-const slowPath: fc.Arbitrary<A.Insn> = fc.oneof(
-  { weight: 3, arbitrary: fc.tuple(rd, fc.constantFrom(2040, 2044)).map(([d, o]) => A.lw(d, t3, o)) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...STORES), reg).map(([op, s]) => op(s, t3, 0)) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...LOADS), rd, fc.integer({ min: 0, max: 511 })).map(([op, d, o]) => op(d, 0, o * 4)) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...STORES), reg, fc.integer({ min: 0, max: 511 })).map(([op, s, o]) => op(s, 0, o * 4)) },
-);
-
-/** A branch to an offset not known until the program is laid out (an early exit to the final WFI). */
-interface ExitBranch {
-  readonly exit: (offset: number) => A.Insn;
-}
-type Item = A.Insn | ExitBranch;
-const isExit = (item: Item): item is ExitBranch => typeof item === 'object' && 'exit' in item;
-
-const bytesOf = (insns: readonly A.Insn[]): number => insns.reduce((s: number, i) => s + A.sizeOf(i), 0);
-
-/**
- * `bCOND rA, rB, offset` with random condition and operands, or `c.beqz`/`c.bnez` on a
- * compressed register (they reach ±256 bytes: the then-parts below are at most 28).
- */
-const condition: fc.Arbitrary<(offset: number) => A.Insn> = fc.oneof(
-  { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...BRANCHES), reg, reg).map(([op, x, y]) => (offset: number) => op(x, y, offset)) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(A.c_beqz, A.c_bnez), creg).map(([op, x]) => (offset: number) => op(x, offset)) },
-);
-
-/** A branch out of the loop to its final WFI; beq between different registers is rarely taken. */
-const earlyExit: fc.Arbitrary<Item[]> = fc.oneof(
-  { weight: 3, arbitrary: fc.tuple(reg, reg).filter(([x, y]) => x !== y).map(([x, y]) => (offset: number) => A.beq(x, y, offset)) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...BRANCHES), reg, reg).map(([op, x, y]) => (offset: number) => op(x, y, offset)) },
-).map((exit) => [{ exit }]);
-
-/** The segments of a loop body, made of instructions from `insn`. */
-function segmentsOf(insn: fc.Arbitrary<A.Insn>) {
-  const straight = fc.array(insn, { minLength: 1, maxLength: 6 });
-
-  /** `if (cond) skip; then…`: the branch jumps over the then-part. */
-  const ifThen: fc.Arbitrary<A.Insn[]> = fc.tuple(condition, straight).map(([branch, then]) => {
-    const size = A.sizeOf(branch(4));
-    return [branch(size + bytesOf(then)), ...then];
-  });
-
-  /** `bCOND else; then…; j end; else: …; end:` (the jump a JAL or a C.J). */
-  const ifThenElse: fc.Arbitrary<A.Insn[]> = fc.tuple(condition, straight, straight, fc.boolean()).map(([branch, then, other, compressedJump]) => {
-    const jumpSize = compressedJump ? 2 : 4;
-    const jump = compressedJump ? A.c_j(jumpSize + bytesOf(other)) : A.jal(0, jumpSize + bytesOf(other));
-    return [branch(A.sizeOf(branch(4)) + bytesOf(then) + jumpSize), ...then, jump, ...other];
-  });
-
-  /** `t5 = n; inner: body; t5 -= 1; bne t5, x0, inner` with a straight or if-then body. */
-  const innerLoop: fc.Arbitrary<A.Insn[]> = fc
-    .tuple(fc.integer({ min: 1, max: 4 }), fc.oneof(straight, ifThen))
-    .map(([trips, body]) => [A.addi(t5, 0, trips), ...body, A.addi(t5, t5, -1), A.bne(t5, 0, -(bytesOf(body) + 4))]);
-
-  const segment: fc.Arbitrary<Item[]> = fc.oneof(
-    { weight: 3, arbitrary: straight },
-    { weight: 2, arbitrary: ifThen },
-    { weight: 2, arbitrary: ifThenElse },
-    { weight: 1, arbitrary: innerLoop },
-    { weight: 1, arbitrary: earlyExit },
-  );
-  return { straight, segment };
-}
-
-/** A laid-out loop program: its code, the header (at BASE) and the loop's end. */
-interface LoopProgram {
-  code: A.Insn[];
-  /** Bytes of the loop, from the header to its back edge included. */
-  loopBytes: number;
-}
-
-/**
- * header: segments…; s11 -= 1; bne s11, x0, header; wfi; wfi (the early exits' target, so
- * the final pc tells how the loop ended).
- */
-function layOut(segments: Item[][]): LoopProgram {
-  const items = segments.flat();
-  let at = 0;
-  const positions = items.map((item) => {
-    const here = at;
-    at += isExit(item) ? 4 : A.sizeOf(item);
-    return here;
-  });
-  const tail = at;
-  const exitAt = tail + 12;
-  const code = items.map((item, i) => (isExit(item) ? item.exit(exitAt - positions[i]!) : item));
-  code.push(A.addi(s11, s11, -1), A.bne(s11, 0, -(tail + 4)), A.wfi(), A.wfi());
-  return { code, loopBytes: tail + 8 };
-}
-
-const int32 = fc.oneof(fc.integer({ min: -0x8000_0000, max: 0x7fff_ffff }), fc.constantFrom(0, 1, -1, 31, 32, -0x8000_0000, 0x7fff_ffff));
-const registers = fc.array(int32, { minLength: 32, maxLength: 32 });
-const memory = fc.uint8Array({ minLength: DATA_BYTES, maxLength: DATA_BYTES });
 const trips = fc.integer({ min: 40, max: 90 });
 const slices = fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 8 });
 
@@ -222,7 +78,7 @@ function stateOf(m: Machine, from: number): State {
 function sliced(m: Machine, regs: Record<number, number>, bytes: Uint8Array, sizes: number[]): State {
   const from = start(m, regs, bytes);
   for (let i = 0; !m.cpu.waiting; i++) {
-    if (i > 1_000_000) throw new Error('no WFI reached');
+    if (m.icount - from > MAX_ICOUNT) throw new Error(`no WFI reached within ${MAX_ICOUNT} instructions (pc 0x${(m.cpu.pc >>> 0).toString(16)})`);
     const limit = m.icount + sizes[i % sizes.length]!;
     m.run(limit);
     if (!m.cpu.waiting) expect(m.icount).toBe(limit);
@@ -246,7 +102,7 @@ function sameInEverySlicing(segments: Item[][], values: number[], bytes: Uint8Ar
   const { code, loopBytes } = layOut(segments);
   const regs = inputs(values, count);
   const wholeMachine = loopMachine(code, icountShift);
-  const whole = sliced(wholeMachine, regs, bytes, [1_000_000]);
+  const whole = sliced(wholeMachine, regs, bytes, [MAX_ICOUNT]);
   expect(sliced(loopMachine(code, icountShift), regs, bytes, [1]), 'stepped').toEqual(whole);
   expect(sliced(loopMachine(code, icountShift), regs, bytes, sizes), `slices ${sizes.join(',')}`).toEqual(whole);
   // Iterations completed: s11 is decremented once per iteration and nothing else writes it.
@@ -281,7 +137,7 @@ describe('region compiler vs interpreter', () => {
       fc.property(fc.array(plain.straight, { minLength: 1, maxLength: 4 }), registers, memory, trips, (segments, values, bytes, count) => {
         const { code } = layOut(segments);
         const m = loopMachine(code);
-        const r = sliced(m, inputs(values, count), bytes, [1_000_000]);
+        const r = sliced(m, inputs(values, count), bytes, [MAX_ICOUNT]);
         expect(r.x[s11]).toBe(0);
         expect(m.cpu.hasRegionAt(BASE)).toBe(true);
       }),
@@ -344,13 +200,13 @@ describe('run(limit) inside a region', () => {
     expect(final.icount).toBeGreaterThan(300);
 
     const m = warmMachine();
-    expect(sliced(m, regs, zeros, [1_000_000])).toEqual(final);
+    expect(sliced(m, regs, zeros, [MAX_ICOUNT])).toEqual(final);
     for (let limit = 1; limit <= 300; limit++) {
       const at = start(m, regs, zeros);
       m.run(at + limit);
       expect(m.icount - at, `stopped at ${limit}`).toBe(limit);
       expect(stateOf(m, at), `state after ${limit}`).toEqual(states[limit]);
-      m.run(at + 1_000_000);
+      m.run(at + MAX_ICOUNT);
       expect(m.cpu.waiting).toBe(true);
       expect(stateOf(m, at), `final state after stopping at ${limit}`).toEqual(final);
     }
