@@ -1,11 +1,9 @@
 // Translated mode: code compiled at a page's last halfword (offset 0xffe). The run loop never
 // looks a block up there (a 32-bit instruction at 0xffe would straddle into the next page, so
 // `fetchPageOffsetOf` answers "no page" for any pc at 0xffe) and calls the interpreter with
-// `newPage`; the interpreter fetches a compressed instruction there, finds the block compiled
-// for it, and hands straight back without executing: `run` spins forever.
-//
-// KNOWN BUG: until it is fixed these tests assert the stall (the stall guard turns the hang
-// into an error); once fixed they fail, and `stalls` should become `runsToEnd`.
+// `newPage`. The interpreter must then run the instruction itself: handing back to the block
+// it found there made `run` spin forever (found by region-paged.prop.test.ts). The stall guard
+// turns such a hang into an error.
 import { expect, it } from 'vitest';
 import type { Machine } from '../../../src/machine/machine.js';
 import { Priv } from '../../../src/machine/cpu/trap-cause.js';
@@ -39,21 +37,16 @@ function runsToEnd(m: Machine): void {
   expect(m.cpu.x[a0]).toBe(50);
 }
 
-/** What happens (the known bug): once the block at 0xffe is compiled, run() hands over to the interpreter and back forever. */
-function stalls(m: Machine): void {
-  expect(() => m.run(10_000)).toThrow(/run\(\) stalls.*pc 0x40000ffe/);
-}
-
-it('KNOWN BUG: a hot loop whose header is a compressed instruction at page offset 0xffe stalls run()', () => {
+it('a hot loop whose header is a compressed instruction at page offset 0xffe runs to the end', () => {
   // H 0xffe: c.addi a0, 1; 0x1000: s11 -= 1; bne s11, x0, H; wfi
-  stalls(machineFor([A.c_addi(a0, 1), A.addi(s11, s11, -1), A.bne(s11, 0, -6), A.wfi()], 0xffe));
+  runsToEnd(machineFor([A.c_addi(a0, 1), A.addi(s11, s11, -1), A.bne(s11, 0, -6), A.wfi()], 0xffe));
 });
 
-it('KNOWN BUG: a hot jump target at page offset 0xffe (a compressed instruction) stalls run()', () => {
+it('a hot jump target at page offset 0xffe (a compressed instruction) runs to the end', () => {
   // 0xff4: a0 = 0; H 0xff8: s11 -= 1; c.j 0xffe; 0xffe: c.addi a0, 1; 0x1000: bne s11, x0, H; wfi.
-  // Since a421353 only control-transfer targets heat: 0xffe (the c.j's target) is hot one
-  // iteration before H, so its block is compiled first.
-  stalls(machineFor([A.addi(a0, 0, 0), A.addi(s11, s11, -1), A.c_j(2), A.c_addi(a0, 1), A.bne(s11, 0, -8), A.wfi()], 0xff4));
+  // Only control-transfer targets heat: 0xffe (the c.j's target) is hot one iteration before
+  // H, so its block is compiled first.
+  runsToEnd(machineFor([A.addi(a0, 0, 0), A.addi(s11, s11, -1), A.c_j(2), A.c_addi(a0, 1), A.bne(s11, 0, -8), A.wfi()], 0xff4));
 });
 
 it('a 32-bit instruction straddling the page end at 0xffe in a hot loop runs (not compiled, so no stall)', () => {
