@@ -7,8 +7,14 @@ import type { SessionMode } from './session-mode.js';
 import type { ExecStreams } from '../../streams/exec-streams.js';
 import type { StopReason } from '../core/stop-reason.js';
 
-/** Instructions per CPU call: short slices keep V8's dispatch loop fast (PERF-NOTES). */
-export const SLICE_ICOUNT = 65_536;
+/**
+ * Instructions per CPU call when nothing ends the slice sooner: every slice costs the engine
+ * some work (console, input, taps) and ends compiled loops at an arbitrary point, so slices are
+ * long; at interpreter speed one still takes only a few milliseconds, which keeps gdb's Ctrl-C
+ * and live input prompt. (They were 2^16 while V8's on-stack replacement made long ones slow;
+ * OSR is off now, see PERF-NOTES.)
+ */
+export const SLICE_ICOUNT = 524_288;
 
 /** The outcome of a session. */
 export interface SessionResult {
