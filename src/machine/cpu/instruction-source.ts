@@ -1,7 +1,7 @@
 import { type Decoded, X0_SINK } from './decode.js';
 import { Op } from './op.js';
 import type { Ram } from '../ram.js';
-import type { DataPages } from './data-pages.js';
+import { NO_PAGE, type DataPages } from './data-pages.js';
 
 /**
  * A compiled block: `run(done, budget)` executes at most `budget` instructions starting at
@@ -89,11 +89,11 @@ const ALU: Record<number, (a: string, b: string, i: number) => string> = {
 };
 
 /**
- * How generated code reaches `size`-byte guest address `a` in RAM: `locate` declares what `hit`
- * (true when the fast path applies: RAM, and aligned) and `offset` (the RAM offset) use. A
- * bare access treats `a` as physical (RAM is at 0x8000_0000; with a power-of-two RAM size one
- * mask tests range and alignment at once); a paged one looks a's virtual page up in the
- * DataPages tables of loads or of stores (tag and alignment tested together).
+ * How generated code reaches guest address `a` in RAM: `locate` declares what `hit` (true when
+ * the fast path applies: RAM, and aligned) and `offset` (the RAM offset) use. A bare access
+ * treats `a` as physical (RAM is at 0x8000_0000; with a power-of-two RAM size one mask tests
+ * range and alignment at once); a paged one adds the delta DataPages holds for a's virtual page
+ * (loads and stores apart), whose odd NO_PAGE fails the alignment test of wider accesses.
  */
 function ramAccess(paged: boolean, store: boolean, align: number, ramBytes: number): { locate: string; hit: string; offset: string } {
   if (!paged) {
@@ -101,9 +101,8 @@ function ramAccess(paged: boolean, store: boolean, align: number, ramBytes: numb
     const hit = pow2 ? `(o & ${~(ramBytes - 1) | align}) === 0` : `o >>> 0 < ${ramBytes}${align === 0 ? '' : ` && (a & ${align}) === 0`}`;
     return { locate: 'const o = a ^ -0x80000000;', hit, offset: 'o' };
   }
-  const table = store ? 'store' : 'load';
-  const tagged = `${table}Tag[e] ^ (a >>> 12)`;
-  return { locate: 'const e = (a >>> 12) & 255;', hit: `(${align === 0 ? tagged : `(${tagged}) | (a & ${align})`}) === 0`, offset: `${table}Base[e] + (a & 4095)` };
+  const hit = align === 0 ? `d !== ${NO_PAGE}` : `((d | a) & ${align}) === 0`;
+  return { locate: `const d = ${store ? 'store' : 'load'}Delta[a >>> 12];`, hit, offset: '(a + d) | 0' };
 }
 
 /** Source of a register read: x0 is the constant 0, others are locals of the compiled function. */

@@ -85,7 +85,7 @@ export function compileRegion(cpu: BlockContext, g: RegionGraph, paged: boolean)
 const { x, ram } = cpu;
 const { u8, i8, u16, i16, i32 } = ram;
 const flags = ram.chunkFlags;
-const { loadTag, loadBase, storeTag, storeBase } = cpu.dataPages;
+const { loadDelta, storeDelta } = cpu.dataPages;
 const { mulh, mulhsu, mulhu, div, divu, rem, remu } = alu;
 return function ${name}(done, budget) {
 ${regionSource(g, paged, cpu.ram.bytes)}
