@@ -5,50 +5,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Machine } from '../../../src/machine/machine.js';
 import * as A from './asm.js';
+import { DATA_BYTES, instruction, memory, registers } from './loop-programs.js';
 import { BASE, DATA, HEAT_THRESHOLD, isCompiledAt, machineWith, peek, poke, runToWfi, type RunResult } from './harness.js';
 
-/** t6 holds the data pointer and is never written; s11 is the loop counter. */
+/** t6 holds the data pointer and is never written; s11 is the loop counter (both reserved by loop-programs). */
 const BASE_REG = A.Reg.t6;
 const COUNTER = A.Reg.s11;
-const DATA_BYTES = 264;
-
-const reg = fc.integer({ min: 0, max: 31 });
-/** Any destination except the data pointer and the loop counter (x0 included: writes must vanish). */
-const rd = reg.filter((r) => r !== BASE_REG && r !== COUNTER);
-const creg = fc.integer({ min: 8, max: 15 });
-const imm12 = fc.integer({ min: -2048, max: 2047 });
-const shamt = fc.integer({ min: 0, max: 31 });
-
-const RR = [A.add, A.sub, A.sll, A.slt, A.sltu, A.xor, A.srl, A.sra, A.or, A.and, A.mul, A.mulh, A.mulhsu, A.mulhu, A.div, A.divu, A.rem, A.remu];
-const RI = [A.addi, A.slti, A.sltiu, A.xori, A.ori, A.andi];
-const SHIFTS = [A.slli, A.srli, A.srai];
-const LOADS = [A.lb, A.lbu, A.lh, A.lhu, A.lw];
-const STORES = [A.sb, A.sh, A.sw];
-const CA = [A.c_sub, A.c_xor, A.c_or, A.c_and];
-
-/** One random block-compilable instruction (no control transfer, no cold op). */
-const instruction: fc.Arbitrary<A.Insn> = fc.oneof(
-  { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...RR), rd, reg, reg).map(([op, d, a, b]) => op(d, a, b)) },
-  { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...RI), rd, reg, imm12).map(([op, d, a, i]) => op(d, a, i)) },
-  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...SHIFTS), rd, reg, shamt).map(([op, d, a, s]) => op(d, a, s)) },
-  { weight: 1, arbitrary: fc.tuple(rd, fc.integer({ min: 0, max: 0xfffff })).map(([d, i]) => A.lui(d, i)) },
-  { weight: 1, arbitrary: fc.tuple(rd, fc.integer({ min: 0, max: 0xfffff })).map(([d, i]) => A.auipc(d, i)) },
-  { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...LOADS), rd, fc.integer({ min: 0, max: 256 })).map(([op, d, o]) => op(d, BASE_REG, o)) },
-  { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...STORES), reg, fc.integer({ min: 0, max: 256 })).map(([op, s, o]) => op(s, BASE_REG, o)) },
-  { weight: 1, arbitrary: fc.constant(A.fence()) },
-  { weight: 1, arbitrary: fc.tuple(rd, fc.integer({ min: -32, max: 31 })).map(([d, i]) => A.c_addi(d, i)) },
-  { weight: 1, arbitrary: fc.tuple(rd, fc.integer({ min: -32, max: 31 })).map(([d, i]) => A.c_li(d, i)) },
-  { weight: 1, arbitrary: fc.tuple(rd, reg.filter((r) => r !== 0)).map(([d, s]) => A.c_mv(d, s)) },
-  { weight: 1, arbitrary: fc.tuple(rd, reg.filter((r) => r !== 0)).map(([d, s]) => A.c_add(d, s)) },
-  { weight: 1, arbitrary: fc.tuple(rd, fc.integer({ min: 1, max: 31 })).map(([d, s]) => A.c_slli(d, s)) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(A.c_srli, A.c_srai), creg, fc.integer({ min: 1, max: 31 })).map(([op, d, s]) => op(d, s)) },
-  { weight: 1, arbitrary: fc.tuple(creg, fc.integer({ min: -32, max: 31 })).map(([d, i]) => A.c_andi(d, i)) },
-  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...CA), creg, creg).map(([op, d, s]) => op(d, s)) },
-);
-
-const int32 = fc.oneof(fc.integer({ min: -0x8000_0000, max: 0x7fff_ffff }), fc.constantFrom(0, 1, -1, 31, 32, -0x8000_0000, 0x7fff_ffff));
-const registers = fc.array(int32, { minLength: 32, maxLength: 32 });
-const memory = fc.uint8Array({ minLength: DATA_BYTES, maxLength: DATA_BYTES });
 
 function inputs(values: number[]): Record<number, number> {
   const regs: Record<number, number> = {};
