@@ -282,7 +282,7 @@ export class Cpu {
   private blockInstructionAt(off: number): BlockInstruction | null {
     const w = this.decodedWord[off >>> 1] || this.decodeAt(off);
     if (w === 0) return null;
-    return { pc: (off + 0x8000_0000) | 0, op: opOf(w) as Op, rd: rdOf(w), rs1: rs1Of(w), rs2: rs2Of(w), imm: this.decodedImm[off >>> 1]!, length: lengthOf(w) };
+    return { pc: (off + 0x8000_0000) | 0, op: opOf(w) as Op, rd: rdOf(w), rs1: rs1Of(w), rs2: rs2Of(w), imm: this.decodedImm[off >>> 1]!, length: lengthOf(w), word: w };
   }
 
   /** True when a predecoded branch or JAL at RAM offsets `[entry, end)` targets `entry`. */
@@ -369,6 +369,11 @@ export class Cpu {
     if (off >= 0 && off < this.ram.bytes) return off | 0;
     raiseException(this, Exception.INSTRUCTION_ACCESS_FAULT, va);
     return FETCH_FAULT;
+  }
+
+  /** Runs a cold op for compiled code (which set pc and icount), as the interpreter does. */
+  execColdOp(word: number, imm: number): void {
+    execCold(this, word, imm);
   }
 
   /** Load through the bus (MMIO, misaligned, out of RAM, or translated); on a fault raises the exception. */
@@ -477,6 +482,8 @@ export class Cpu {
         off = bare ? FETCH_FAULT : this.fetchOffset(pc);
         if (off === FETCH_FAULT) {
           if (bare) raiseException(this, Exception.INSTRUCTION_ACCESS_FAULT, pc);
+          // The fault is taken: compiled code must not see it as its own slow path's.
+          this.excepted = false;
           pc = this.pc;
           budget = sliceBudget(this.sliceLimit, base);
           continue;
@@ -507,6 +514,7 @@ export class Cpu {
           this.pc = pc;
           this.icount = base + n;
           raiseException(this, Exception.INSTRUCTION_ACCESS_FAULT, pc);
+          this.excepted = false;
           pc = this.pc;
           budget = sliceBudget(this.sliceLimit, base);
           continue;

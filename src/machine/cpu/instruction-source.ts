@@ -24,16 +24,30 @@ export interface BlockContext {
   storeSlow(addr: number, size: 1 | 2 | 4, value: number): void;
   readonly ram: Ram;
   readonly dataPages: DataPages;
+  /** Executes a cold op (CSR access) as the interpreter does: pc and icount must be set; traps set `excepted`. */
+  execColdOp(word: number, imm: number): void;
 }
 
-/** One instruction of a block: its guest address and decoded fields. */
+/** One instruction of a block: its guest address, decoded fields and packed predecode word. */
 export interface BlockInstruction extends Decoded {
   pc: number;
+  word: number;
 }
 
-/** Ops a block may contain; anything else (CSRs, system, atomics) ends the block before it. */
-export function isBlockOp(op: number): boolean {
-  return op >= Op.LUI && op <= Op.FENCE;
+/**
+ * True for what compiled code may contain: everything up to FENCE, and CSR reads (CSRRS and
+ * CSRRC with rs1 = x0, CSRRSI and CSRRCI with uimm 0: counters, time, most CSRs), which change
+ * neither control flow nor translation. Anything else (CSR writes, system ops, atomics) ends
+ * compiled code before it.
+ */
+export function isBlockOp(d: Decoded): boolean {
+  return (d.op >= Op.LUI && d.op <= Op.FENCE) || isCsrRead(d);
+}
+
+/** A CSR instruction that only reads its CSR. */
+function isCsrRead(d: Decoded): boolean {
+  if (d.op === Op.CSRRS || d.op === Op.CSRRC) return d.rs1 === 0;
+  return (d.op === Op.CSRRSI || d.op === Op.CSRRCI) && d.rs1 === 0;
 }
 
 const LOADS: Record<number, { size: 1 | 2 | 4; view: string; align: number; shift: number; fix: string }> = {
@@ -148,6 +162,11 @@ export function instructionSource(d: BlockInstruction, i: number, paged: boolean
       // An MMIO store may end the slice: always leave after one.
       `  else { ${sync} cpu.storeSlow(a, ${store.size}, ${b}); ${trapExit} ${leave} } }`,
     ].join('\n');
+  }
+  if (isCsrRead(d)) {
+    // Run by the hart's cold path (it reads the counters from the icount, so that is synced);
+    // an illegal access traps.
+    return `{ ${sync} cpu.execColdOp(${d.word}, ${d.imm}); ${trapExit}${dest === null ? '' : ` ${dest} = x[${d.rd}];`} }`;
   }
   return ''; // FENCE: nothing to do on a single in-order hart.
 }

@@ -72,7 +72,7 @@ function discover(
         break;
       }
       const d = instructionAt(at);
-      if (d === null || !isBlockOp(d.op) || at + d.length > hi) break;
+      if (d === null || !isBlockOp(d) || at + d.length > hi) break;
       d.pc = (d.pc + vpcDelta) | 0;
       insns.set(at, d);
       const after = at + d.length;
@@ -257,7 +257,7 @@ export function traceRegion(
   const edgeTo = (off: number, pc: number): Edge => (off === entry ? { node: 0 } : { exitPc: pc });
   while (count < maxInsns && at >= lo && at < hi && !seen.has(at)) {
     const d = instructionAt(at);
-    if (d === null || !isBlockOp(d.op) || at + d.length > hi) break;
+    if (d === null || !isBlockOp(d) || at + d.length > hi) break;
     d.pc = (d.pc + vpcDelta) | 0;
     seen.add(at);
     count++;

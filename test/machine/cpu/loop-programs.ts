@@ -3,6 +3,7 @@
 // the outer loop's counter and back edge. Registers t3..t6 and s11 are reserved (see RESERVED).
 import fc from 'fast-check';
 import { ClintReg } from '../../../src/machine/devices/clint.js';
+import { Csr } from '../../../src/machine/cpu/csr-number.js';
 import { MemoryMap } from '../../../src/machine/memory-map.js';
 import * as A from './asm.js';
 
@@ -56,12 +57,15 @@ export const instruction: fc.Arbitrary<A.Insn> = fc.oneof(
 
 /**
  * Instructions that leave the fast path of generated code: mtime loads (their value is the
- * icount at the load, so a wrong icount sync shows), an MMIO store (ignored by the device, but
+ * icount at the load, so a wrong icount sync shows), CSR reads (counters and time, and one that
+ * does not exist, which traps), an MMIO store (ignored by the device, but
  * it ends the region), and loads and stores to unmapped low addresses (access faults, which the
  * handler skips).
  */
 export const slowPath: fc.Arbitrary<A.Insn> = fc.oneof(
   { weight: 3, arbitrary: fc.tuple(rd, fc.constantFrom(2040, 2044)).map(([d, o]) => A.lw(d, t3, o)) },
+  // CSR reads run inside compiled code: the counters and time come from the icount there; 0x7c0 does not exist (illegal).
+  { weight: 2, arbitrary: fc.tuple(rd, fc.constantFrom(Csr.mcycle, Csr.minstret, Csr.time, Csr.mscratch, 0x7c0)).map(([d, c]) => A.csrr(d, c)) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...STORES), reg).map(([op, s]) => op(s, t3, 0)) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...LOADS), rd, fc.integer({ min: 0, max: 511 })).map(([op, d, o]) => op(d, 0, o * 4)) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...STORES), reg, fc.integer({ min: 0, max: 511 })).map(([op, s, o]) => op(s, 0, o * 4)) },

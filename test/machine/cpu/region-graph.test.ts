@@ -3,7 +3,7 @@
 // loop headers, merge nodes, longest paths between budget checks).
 import { describe, expect, it } from 'vitest';
 import type { BlockInstruction } from '../../../src/machine/cpu/instruction-source.js';
-import { decode16, decode32, type Decoded } from '../../../src/machine/cpu/decode.js';
+import { decode16, decode32, packDecoded, type Decoded } from '../../../src/machine/cpu/decode.js';
 import { loopRegion, type Edge, type RegionGraph } from '../../../src/machine/cpu/region-graph.js';
 import * as A from './asm.js';
 import { BASE } from './harness.js';
@@ -39,7 +39,7 @@ function fetcher(layout: Layout): (offset: number) => BlockInstruction | null {
       if (off + 4 > RAM_BYTES || loaded[off + 2] === 0) return null;
       decode32((low | (ram[off + 2]! << 16) | (ram[off + 3]! << 24)) | 0, d);
     }
-    return { ...d, pc: (BASE + off) | 0 };
+    return { ...d, pc: (BASE + off) | 0, word: packDecoded(d) };
   };
 }
 
@@ -207,13 +207,18 @@ const cases: Case[] = [
   },
   ...[
     ['a JALR', A.jalr(0, ra, 0)],
-    ['a CSR access (a cold op)', A.csrr(a4, MSTATUS)],
+    ['a CSR write (a cold op)', A.csrw(MSTATUS, a4)],
     ['an ECALL', A.ecall()],
   ].map(([what, stop]) => ({
     name: `${what} ends its path: the code after it is not discovered and the path leaves the region`,
     layout: stopsAt(stop as A.Insn),
     expected: ['@0x0 ×2 header maxPath=4 idom=@0x0 taken=@0x10 fall=exit 0x80000008', '@0x10 ×2 maxPath=2 idom=@0x0 taken=@0x0 fall=exit 0x80000018'],
   })),
+  {
+    name: 'a CSR read (csrr) stays inside the region: it changes neither control flow nor translation',
+    layout: [[0, [A.addi(a0, a0, 1), A.csrr(a4, MSTATUS), A.bne(a0, a1, -8), A.wfi()]]],
+    expected: ['@0x0 ×3 header maxPath=3 idom=@0x0 taken=@0x0 fall=exit 0x8000000c'],
+  },
   {
     name: 'with room for every instruction, a side arm that jumps back is part of the loop',
     layout: sideArm,
@@ -288,7 +293,7 @@ describe('loopRegion', () => {
   }
 
   it('code reached only after a JALR or a cold op is never fetched', () => {
-    for (const stop of [A.jalr(0, ra, 0), A.csrr(a4, MSTATUS)]) {
+    for (const stop of [A.jalr(0, ra, 0), A.csrw(MSTATUS, a4)]) {
       const fetch = fetcher(stopsAt(stop));
       const fetched = new Set<number>();
       const g = loopRegion(0, 0, RAM_BYTES, 256, 0, (off) => {
