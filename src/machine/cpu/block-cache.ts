@@ -70,8 +70,8 @@ export class BlockCache {
     // Only a backward branch or jump to `start` can make it a loop header (see region-graph.ts):
     // look for one among the instructions decoded so far before building a graph.
     const latched = this.code.branchesBackTo(start, Math.min(hi, start + LATCH_REACH));
-    const loop = latched ? loopRegion(start, lo, hi, REGION_MAX_INSNS, vpcDelta, at) : null;
-    const g = loop ?? traceRegion(start, lo, hi, TRACE_MAX_INSNS, vpcDelta, at);
+    const loop = latched ? loopRegion(start, { lo, hi, maxInsns: REGION_MAX_INSNS, vpcDelta, instructionAt: at }) : null;
+    const g = loop ?? traceRegion(start, { lo, hi, maxInsns: TRACE_MAX_INSNS, vpcDelta, instructionAt: at });
     if (g === null) this.ids[start >>> 1] = -1;
     else this.add(start, compileRegion(this.hart, g, this.paged), g.maxPath[0]!, g.vpc, g.ranges, loop !== null);
   }

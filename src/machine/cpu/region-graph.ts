@@ -36,6 +36,19 @@ export interface RegionGraph {
   readonly vpc: number;
 }
 
+/**
+ * Where compiled code may come from: RAM offsets `[lo, hi)` (a page for paged code), at most
+ * `maxInsns` instructions, read through `instructionAt`; `vpcDelta` is added to physical pcs to
+ * get the addresses the code runs at.
+ */
+export interface CodeWindow {
+  readonly lo: number;
+  readonly hi: number;
+  readonly maxInsns: number;
+  readonly vpcDelta: number;
+  readonly instructionAt: (offset: number) => BlockInstruction | null;
+}
+
 /** The discovered instructions of a region by RAM offset, and its block leaders. */
 interface Discovery {
   insns: Map<number, BlockInstruction>;
@@ -49,17 +62,11 @@ const isBranch = (op: number): boolean => op >= Op.BEQ && op <= Op.BGEU;
 
 /**
  * Finds the code reachable from RAM offset `entry` along static control flow (branches both
- * ways, JAL), within `[lo, hi)` and up to `maxInsns` instructions, breadth first so a cap cuts
+ * ways, JAL), within the window and up to its `maxInsns` instructions, breadth first so a cap cuts
  * the farthest code. A JALR, a cold op or an instruction that cannot be fetched ends a path.
  */
-function discover(
-  entry: number,
-  lo: number,
-  hi: number,
-  maxInsns: number,
-  vpcDelta: number,
-  instructionAt: (offset: number) => BlockInstruction | null,
-): Discovery {
+function discover(entry: number, window: CodeWindow): Discovery {
+  const { lo, hi, maxInsns, vpcDelta, instructionAt } = window;
   const insns = new Map<number, BlockInstruction>();
   const leaders = new Set<number>([entry]);
   const queue = [entry];
@@ -218,37 +225,23 @@ function inReversePostorder(nodes: RegionNode[]): RegionNode[] {
 
 /**
  * The region entered at RAM offset `entry` when it heads a loop: the loop's code as found by
- * `discover` (see there), or null when no path from `entry` leads back to it. `vpcDelta` is
- * added to physical pcs to get the addresses the region runs at.
+ * `discover` (see there), or null when no path from `entry` leads back to it.
  */
-export function loopRegion(
-  entry: number,
-  lo: number,
-  hi: number,
-  maxInsns: number,
-  vpcDelta: number,
-  instructionAt: (offset: number) => BlockInstruction | null,
-): RegionGraph | null {
-  const found = discover(entry, lo, hi, maxInsns, vpcDelta, instructionAt);
+export function loopRegion(entry: number, window: CodeWindow): RegionGraph | null {
+  const found = discover(entry, window);
   if (!found.insns.has(entry)) return null;
-  const loop = loopAt(buildNodes(entry, found, vpcDelta));
+  const loop = loopAt(buildNodes(entry, found, window.vpcDelta));
   return loop === null ? null : analyse(loop);
 }
 
 /**
  * A trace entered at RAM offset `entry`: straight-line code that follows JALs (not to code
  * already in it) and goes on past conditional branches (taken ones leave, unless they go back
- * to `entry`, which makes the trace a loop), until a JALR, a cold op, `maxInsns` instructions
- * or the end of `[lo, hi)`. Null when not even the first instruction can be compiled.
+ * to `entry`, which makes the trace a loop), until a JALR, a cold op, the window's `maxInsns`
+ * instructions or its end. Null when not even the first instruction can be compiled.
  */
-export function traceRegion(
-  entry: number,
-  lo: number,
-  hi: number,
-  maxInsns: number,
-  vpcDelta: number,
-  instructionAt: (offset: number) => BlockInstruction | null,
-): RegionGraph | null {
+export function traceRegion(entry: number, window: CodeWindow): RegionGraph | null {
+  const { lo, hi, maxInsns, vpcDelta, instructionAt } = window;
   const nodes: RegionNode[] = [];
   const seen = new Set<number>();
   let node: RegionNode | null = null;

@@ -52,7 +52,7 @@ interface Options {
 }
 
 function graphOf(layout: Layout, { entry = 0, lo = 0, hi = RAM_BYTES, maxInsns = 256, vpcDelta = 0 }: Options = {}): RegionGraph | null {
-  return loopRegion(entry, lo, hi, maxInsns, vpcDelta, fetcher(layout));
+  return loopRegion(entry, { lo, hi, maxInsns, vpcDelta, instructionAt: fetcher(layout) });
 }
 
 const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
@@ -296,10 +296,11 @@ describe('loopRegion', () => {
     for (const stop of [A.jalr(0, ra, 0), A.csrw(MSTATUS, a4)]) {
       const fetch = fetcher(stopsAt(stop));
       const fetched = new Set<number>();
-      const g = loopRegion(0, 0, RAM_BYTES, 256, 0, (off) => {
+      const instructionAt = (off: number) => {
         fetched.add(off);
         return fetch(off);
-      });
+      };
+      const g = loopRegion(0, { lo: 0, hi: RAM_BYTES, maxInsns: 256, vpcDelta: 0, instructionAt });
       expect(fetched.has(12), 'the instruction after the stop').toBe(false);
       expect(coveredOffsets(g!)).toEqual([0, 4, 16, 20]);
     }
