@@ -64,6 +64,12 @@ export class BlockCache {
    * vpcDelta` and stays within its page.
    */
   compile(start: number, vpcDelta: number): void {
+    // `run` never looks paged code up in a page's last halfword (an instruction there may
+    // straddle into the next page, see Cpu.fetchPageOffsetOf): it would never be entered.
+    if (this.paged && (start & 0xfff) === 0xffe) {
+      this.ids[start >>> 1] = -1;
+      return;
+    }
     const lo = this.paged ? start - (start & 0xfff) : 0;
     const hi = this.paged ? lo + 4096 : this.ids.length << 1;
     const at = (offset: number): BlockInstruction | null => this.code.instructionAt(offset);

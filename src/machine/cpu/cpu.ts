@@ -503,10 +503,8 @@ export class Cpu {
         fresh = true;
       }
       // Hand over to a compiled block that fits, unless `run` sent us here because it does not
-      // (rather than because it could not look the block up, which it now can). `run` never
-      // looks a paged block up in a page's last halfword (see fetchPageOffsetOf): run it here.
-      const runnable = bare || (pc & 0xfff) !== 0xffe;
-      if (id > 0 && runnable && (n > start || fresh || (newPage && pc >>> 12 === this.fetchVpn)) && blockLengths[id]! <= budget - n) break;
+      // (rather than because it could not look the block up, which it now can).
+      if (id > 0 && (n > start || fresh || (newPage && pc >>> 12 === this.fetchVpn)) && blockLengths[id]! <= budget - n) break;
       let w = words[slot]!;
       if (w === 0) {
         w = this.decodeAt(off);
