@@ -3,8 +3,14 @@ import { CHUNK_SHIFT } from '../ram.js';
 import { loopRegion, traceRegion } from './region-graph.js';
 import { compileRegion } from './region-compiler.js';
 
-/** Executions of an address before a block is compiled there (code that runs once stays interpreted). */
-export const BLOCK_HEAT_THRESHOLD = 32;
+/** Entries into a loop header before its loop is compiled (a region soon repays its compilation: it loops inside). */
+export const LOOP_HEAT_THRESHOLD = 32;
+/**
+ * Executions of other code before a trace is compiled there. Much higher: a trace runs a few
+ * instructions per entry, so one run only hundreds of times never repays its compilation and
+ * V8's optimization of it (measured on cpu-bench: most of its traces ran about 3600 times in all).
+ */
+export const TRACE_HEAT_THRESHOLD = 4096;
 /** How far past a loop header (in bytes) its latch is looked for before a region is tried. */
 const LATCH_REACH = 2048;
 /** Longest trace, in instructions. */
@@ -33,9 +39,13 @@ export class BlockCache {
   /** Per RAM halfword: id of the block starting there (0 none yet, -1 not compilable). */
   readonly ids: Int32Array;
   /** Per RAM halfword: executions seen before compiling a block there. */
-  readonly heat: Uint8Array;
-  /** Compiled blocks by id (index 0 unused); null once invalidated. */
+  readonly heat: Uint16Array;
+  /** Compiled blocks by id (index 0 unused); null once invalidated. A region entered at several roots has an id per root. */
   readonly fns: (BlockFn | null)[] = [null];
+  /** The entry number to call each id's function with (see BlockFn). */
+  readonly entries: number[] = [0];
+  /** RAM offset each id is entered at. */
+  private readonly starts: number[] = [0];
   /** Instructions each block may run before it next checks the budget, by id: it is entered only when that many fit. */
   readonly lengths: number[] = [0];
   /** Virtual address each paged block was compiled for, by id (its pc values are baked in). */
@@ -55,18 +65,16 @@ export class BlockCache {
     private readonly code: CodeReader,
   ) {
     this.ids = new Int32Array(ramBytes >>> 1);
-    this.heat = new Uint8Array(ramBytes >>> 1);
+    this.heat = new Uint16Array(ramBytes >>> 1);
   }
 
   /**
    * Compiles the code entered at RAM offset `start`: a region when `start` heads a loop (see
-   * region-graph.ts), else a trace. Paged code runs at virtual address `start + 0x8000_0000 +
-   * vpcDelta` and stays within its page.
+   * region-graph.ts), else a trace, unless `traces` is false (then nothing). Paged code runs at
+   * virtual address `start + 0x8000_0000 + vpcDelta` and stays within its page.
    */
-  compile(start: number, vpcDelta: number): void {
-    // `run` never looks paged code up in a page's last halfword (an instruction there may
-    // straddle into the next page, see Cpu.fetchPageOffsetOf): it would never be entered.
-    if (this.paged && (start & 0xfff) === 0xffe) {
+  compile(start: number, vpcDelta: number, traces: boolean): void {
+    if (this.unenterable(start)) {
       this.ids[start >>> 1] = -1;
       return;
     }
@@ -77,15 +85,36 @@ export class BlockCache {
     // look for one among the instructions decoded so far before building a graph.
     const latched = this.code.branchesBackTo(start, Math.min(hi, start + LATCH_REACH));
     const loop = latched ? loopRegion(start, { lo, hi, maxInsns: REGION_MAX_INSNS, vpcDelta, instructionAt: at }) : null;
+    if (loop === null && !traces) return;
     const g = loop ?? traceRegion(start, { lo, hi, maxInsns: TRACE_MAX_INSNS, vpcDelta, instructionAt: at });
-    if (g === null) this.ids[start >>> 1] = -1;
-    else this.add(start, compileRegion(this.hart, g, this.paged), g.maxPath[0]!, g.vpc, g.ranges, loop !== null);
+    if (g === null) {
+      this.ids[start >>> 1] = -1;
+      return;
+    }
+    const fn = compileRegion(this.hart, g, this.paged);
+    // Its other roots are entries too, where nothing else is compiled (or known not to be).
+    g.roots.forEach((r, entry) => {
+      const node = g.nodes[r]!;
+      if (entry === 0 || (this.ids[node.offset >>> 1] === 0 && !this.unenterable(node.offset))) {
+        this.add(node.offset, fn, entry, g.maxPath[r]!, node.insns[0]!.pc, g.ranges, loop !== null);
+      }
+    });
   }
 
-  /** Files a compiled function entered at RAM offset `start` under a new id, indexed by the chunks it covers. */
-  private add(start: number, fn: BlockFn, length: number, vpc: number, ranges: number[], region: boolean): void {
+  /**
+   * True where code is never entered: `run` never looks paged code up in a page's last halfword
+   * (an instruction there may straddle into the next page, see Cpu.fetchPageOffsetOf).
+   */
+  private unenterable(offset: number): boolean {
+    return this.paged && (offset & 0xfff) === 0xffe;
+  }
+
+  /** Files a compiled function entered at RAM offset `start` (as its entry number `entry`) under a new id, indexed by the chunks it covers. */
+  private add(start: number, fn: BlockFn, entry: number, length: number, vpc: number, ranges: number[], region: boolean): void {
     const id = this.fns.length;
     this.fns.push(fn);
+    this.entries.push(entry);
+    this.starts.push(start);
     this.regions.push(region);
     this.lengths.push(length);
     this.vpcs.push(vpc);
@@ -115,8 +144,8 @@ export class BlockCache {
         }
         this.fns[id] = null;
         this.ranges[id] = [];
-        this.ids[ranges[0]! >>> 1] = 0;
-        this.heat[ranges[0]! >>> 1] = 0;
+        this.ids[this.starts[id]! >>> 1] = 0;
+        this.heat[this.starts[id]! >>> 1] = 0;
       }
       if (kept.length > 0) this.byChunk.set(chunk, kept);
       else this.byChunk.delete(chunk);

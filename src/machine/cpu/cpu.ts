@@ -13,7 +13,7 @@ import { Access, Tlb } from './tlb.js';
 import { DataPages } from './data-pages.js';
 import { div, divu, mulh, mulhsu, mulhu, rem, remu } from './alu.js';
 import type { BlockInstruction } from './instruction-source.js';
-import { BLOCK_HEAT_THRESHOLD, BlockCache, type CodeReader } from './block-cache.js';
+import { BlockCache, LOOP_HEAT_THRESHOLD, TRACE_HEAT_THRESHOLD, type CodeReader } from './block-cache.js';
 import type { StateRecord } from '../state.js';
 
 /** XOR with this turns a physical address into a RAM offset (RAM is at 0x8000_0000). */
@@ -420,7 +420,7 @@ export class Cpu {
     const ramBytes = this.ram.bytes;
     // A change of translation mode ends the slice, so this holds for the whole loop.
     const bare = this.xlate === 0;
-    const { ids, fns, lengths, vpcs } = bare ? this.blocks : this.pagedBlocks;
+    const { ids, fns, entries, lengths, vpcs } = bare ? this.blocks : this.pagedBlocks;
     let n = 0;
     let budget = sliceBudget(this.sliceLimit, base);
     const resumedAtLimit = this.stoppedAtLimit;
@@ -433,7 +433,7 @@ export class Cpu {
       const off = bare ? (pc ^ RAM_BASE_XOR) >>> 0 : this.fetchPageOffsetOf(pc, ramBytes);
       let id = off < ramBytes ? ids[off >>> 1]! : 0;
       if (!bare && id > 0 && vpcs[id] !== pc) id = 0;
-      if (id > 0 && lengths[id]! <= budget - n) n += fns[id]!(n, budget - n);
+      if (id > 0 && lengths[id]! <= budget - n) n += fns[id]!(n, budget - n, entries[id]!);
       // On a page it has not fetched from, the interpreter looks up the page and may hand straight back.
       else n = this.interpret(n, budget, !bare && off === ramBytes, n > 0 || !resumedAtLimit);
       budget = sliceBudget(this.sliceLimit, base);
@@ -497,10 +497,13 @@ export class Cpu {
       let fresh = false;
       const hot = !sequential;
       sequential = false;
-      if (id === 0 && hot && ++heat[slot] === BLOCK_HEAT_THRESHOLD) {
-        blocks.compile(off, bare ? 0 : pc - ((off + 0x8000_0000) | 0));
-        id = blockIds[slot]!;
-        fresh = true;
+      if (id === 0 && hot) {
+        const h = ++heat[slot];
+        if (h === LOOP_HEAT_THRESHOLD || h === TRACE_HEAT_THRESHOLD) {
+          blocks.compile(off, bare ? 0 : pc - ((off + 0x8000_0000) | 0), h === TRACE_HEAT_THRESHOLD);
+          id = blockIds[slot]!;
+          fresh = true;
+        }
       }
       // Hand over to a compiled block that fits, unless `run` sent us here because it does not
       // (rather than because it could not look the block up, which it now can).

@@ -4,13 +4,15 @@ import type { Ram } from '../ram.js';
 import { NO_PAGE, type DataPages } from './data-pages.js';
 
 /**
- * A compiled block: `run(done, budget)` executes at most `budget` instructions starting at
- * the block's first one, leaves `cpu.pc` at the next instruction (or a trap handler) and
- * returns how many instructions it executed (a trapping one counts). `done` is how many the
- * current `Cpu.run` call executed before: the icount is `cpu.runBase + done` (both int32-safe
- * small numbers are passed, so the hot call never boxes a double).
+ * A compiled block: `run(done, budget, entry)` executes at most `budget` instructions starting
+ * at the first one of its entry number `entry` (0: the address it was compiled for; a region
+ * with irreducible control flow has more, see RegionGraph.roots), leaves `cpu.pc` at the next
+ * instruction (or a trap handler) and returns how many instructions it executed (a trapping
+ * one counts). `done` is how many the current `Cpu.run` call executed before: the icount is
+ * `cpu.runBase + done` (both int32-safe small numbers are passed, so the hot call never boxes
+ * a double).
  */
-export type BlockFn = (done: number, budget: number) => number;
+export type BlockFn = (done: number, budget: number, entry: number) => number;
 
 /** What a compiled block needs from the hart: registers, RAM views and the slow paths. */
 export interface BlockContext {

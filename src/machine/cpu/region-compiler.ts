@@ -2,7 +2,7 @@ import { X0_SINK } from './decode.js';
 import { Op } from './op.js';
 import * as alu from './alu.js';
 import { BRANCHES, instructionSource, reg, type BlockContext, type BlockFn } from './instruction-source.js';
-import type { Edge, RegionGraph } from './region-graph.js';
+import { dominates, type Edge, type RegionGraph } from './region-graph.js';
 
 /**
  * Generates the body of a region's function as structured JS (after Ramsey, "Beyond Relooper",
@@ -12,10 +12,13 @@ import type { Edge, RegionGraph } from './region-graph.js';
  * to it. No `switch` on pc: V8 compiles the result like hand-written loops. Guest registers live
  * in locals for the whole region; every exit breaks out of `out` to one epilogue that writes
  * them back. The budget is checked at each loop header against the longest path to the next
- * check, so a region never runs past it (`maxPath[0]` must fit when it is entered).
+ * check, so a region never runs past it (`maxPath[r]` must fit when it is entered at root r).
+ * A region with several roots (irreducible control flow, see RegionGraph) writes each root's
+ * tree as a case of a `switch` on the entry number inside a dispatch loop `D`; an edge into a
+ * root from outside its tree sets the number and continues `D`, and the root checks the budget.
  */
 export function regionSource(g: RegionGraph, paged: boolean, ramBytes: number): string {
-  const { nodes, idom, loopHeader, merge, maxPath } = g;
+  const { nodes, roots, rootOf, idom, loopHeader, merge, maxPath } = g;
   const used = new Set<number>();
   const written = new Set<number>();
   for (const n of nodes) {
@@ -29,20 +32,22 @@ export function regionSource(g: RegionGraph, paged: boolean, ramBytes: number): 
     }
   }
   const mergeChildren = nodes.map(() => [] as number[]);
-  for (let i = nodes.length - 1; i > 0; i--) if (merge[i]) mergeChildren[idom[i]!]!.push(i);
+  for (let i = nodes.length - 1; i >= 0; i--) if (merge[i]) mergeChildren[idom[i]!]!.push(i);
 
+  const budgetCheck = (x: number): string => `if (k > budget - ${maxPath[x]}) { next = ${nodes[x]!.insns[0]!.pc}; break out; }`;
   const branch = (from: number, e: Edge): string => {
     if (!('node' in e)) return `{ next = ${e.exitPc}; break out; }`;
+    const backEdge = e.node <= from && dominates(idom, e.node, from);
+    if (rootOf[e.node] !== -1 && !backEdge) return `{ entry = ${rootOf[e.node]}; continue D; }`;
     if (e.node <= from) return `continue L${e.node};`;
     if (merge[e.node]) return `break B${e.node};`;
     return tree(e.node);
   };
   const nodeCode = (x: number): string => {
     const n = nodes[x]!;
-    const first = n.insns[0]!;
     const last = n.insns[n.insns.length - 1]!;
     const lines: string[] = [];
-    if (loopHeader[x]) lines.push(`if (k > budget - ${maxPath[x]}) { next = ${first.pc}; break out; }`);
+    if (loopHeader[x]) lines.push(budgetCheck(x));
     const straight = BRANCHES[last.op] !== undefined || last.op === Op.JAL || last.op === Op.JALR ? n.insns.length - 1 : n.insns.length;
     for (let i = 0; i < straight; i++) lines.push(instructionSource(n.insns[i]!, i, paged, ramBytes));
     lines.push(`k += ${n.insns.length};`);
@@ -72,12 +77,17 @@ export function regionSource(g: RegionGraph, paged: boolean, ramBytes: number): 
   };
   const locals = [...used].map((r) => `r${r} = x[${r}]`).join(', ');
   const writeBack = [...written].map((r) => `x[${r}] = r${r};`).join(' ');
-  return [locals.length > 0 ? `let ${locals};` : '', 'let k = 0, next = 0;', 'out: {', tree(0), '}', `${writeBack} cpu.pc = next; return k;`].join('\n');
+  // Every path through a root's tree ends in a jump, so no case falls through to the next.
+  const body =
+    roots.length === 1
+      ? tree(roots[0]!)
+      : ['D: for (;;) switch (entry) {', ...roots.map((r, entry) => `case ${entry}: {\n${loopHeader[r] ? '' : budgetCheck(r)}\n${tree(r)}\n}`), '}'].join('\n');
+  return [locals.length > 0 ? `let ${locals};` : '', 'let k = 0, next = 0;', 'out: {', body, '}', `${writeBack} cpu.pc = next; return k;`].join('\n');
 }
 
 /** Compiles a region into a function bound to a hart (see BlockFn for its contract). */
 export function compileRegion(cpu: BlockContext, g: RegionGraph, paged: boolean): BlockFn {
-  const name = `${paged ? 'pregion' : 'region'}_${(g.nodes[0]!.insns[0]!.pc >>> 0).toString(16)}`;
+  const name = `${paged ? 'pregion' : 'region'}_${(g.vpc >>> 0).toString(16)}`;
   const factory = new Function(
     'cpu',
     'alu',
@@ -85,9 +95,9 @@ export function compileRegion(cpu: BlockContext, g: RegionGraph, paged: boolean)
 const { x, ram } = cpu;
 const { u8, i8, u16, i16, i32 } = ram;
 const flags = ram.chunkFlags;
-const { loadDelta, storeDelta } = cpu.dataPages;
+${paged ? 'const { loadDelta, storeDelta } = cpu.dataPages;' : ''}
 const { mulh, mulhsu, mulhu, div, divu, rem, remu } = alu;
-return function ${name}(done, budget) {
+return function ${name}(done, budget, entry) {
 ${regionSource(g, paged, cpu.ram.bytes)}
 };`,
   ) as (cpu: BlockContext, helpers: typeof alu) => BlockFn;

@@ -18,13 +18,21 @@ export interface RegionNode {
 
 /**
  * The control-flow graph of a region, analysed for structured code generation: nodes in
- * reverse postorder (node 0 is the entry), the dominator tree, loop headers (targets of back
- * edges) and merge nodes (more than one forward predecessor). The graph is reducible: a
- * retreating edge whose target does not dominate its source leaves the region instead.
+ * reverse postorder (from a virtual node above the roots), its roots, the dominator forest, loop headers
+ * (targets of back edges) and merge nodes (more than one forward predecessor). A root is a
+ * node the code can be entered at: the entry, and every node of an irreducible cycle where
+ * control enters it from outside a dominator (and any node several roots reach first). The
+ * code of each root is structured on its own; an edge into a root from outside its tree goes
+ * through a dispatch on the root's number instead. With the roots taken out, the graph is
+ * reducible: every retreating edge either enters a root or goes back to a dominator.
  */
 export interface RegionGraph {
   readonly nodes: RegionNode[];
-  /** Immediate dominator's index per node (the entry's is itself). */
+  /** The nodes the region can be entered at, by entry number (roots[0]: the node it was compiled for; 0 when it is the only one). */
+  readonly roots: number[];
+  /** Per node: its entry number when it is a root, else -1. */
+  readonly rootOf: number[];
+  /** Immediate dominator's index per node (a root's is itself). */
   readonly idom: number[];
   readonly loopHeader: boolean[];
   readonly merge: boolean[];
@@ -32,7 +40,7 @@ export interface RegionGraph {
   readonly maxPath: number[];
   /** RAM offset ranges [start, end, …] of every instruction of the region. */
   readonly ranges: number[];
-  /** The address the region is entered at. */
+  /** The address the region was compiled for (its first root's). */
   readonly vpc: number;
 }
 
@@ -133,17 +141,18 @@ function successors(n: RegionNode): number[] {
 }
 
 /**
- * The loop headed by node 0: its latches are the blocks at or after it in memory that branch
- * back to it, and the loop is every block from which a latch can be reached without passing
- * through node 0; edges to other blocks become exits. Null when there is no latch. Counting only
- * backward branches as latches keeps a loop entered at an inner header to the inner loop (from
- * there, the enclosing loop leads back too, but only through a forward edge into the header).
+ * The loop headed by node 0: its latches are the blocks that branch back to it, and the loop
+ * is every block from which a latch can be reached without passing through node 0; edges to
+ * other blocks become exits. Null when there is no latch. A loop entered at an inner header
+ * takes in the enclosing loop too (it leads back to the header): compiled code that keeps
+ * control in one function beats a smaller one left at each outer iteration (measured on
+ * cpu-bench's state machine, whose loops enter each other at many points).
  */
 function loopAt(nodes: RegionNode[]): RegionNode[] | null {
   const preds: number[][] = nodes.map(() => []);
   nodes.forEach((n, i) => successors(n).forEach((s) => preds[s]!.push(i)));
   const inLoop = new Uint8Array(nodes.length);
-  const work = preds[0]!.filter((p) => nodes[p]!.offset >= nodes[0]!.offset);
+  const work = preds[0]!.slice();
   while (work.length > 0) {
     const i = work.pop()!;
     if (inLoop[i] === 1) continue;
@@ -156,14 +165,26 @@ function loopAt(nodes: RegionNode[]): RegionNode[] | null {
   return nodes.map((n) => ({ ...n, taken: exitOf(n.taken), fall: exitOf(n.fall) }));
 }
 
-/** Reverse postorder of the nodes reachable from node 0. */
-function reversePostorder(nodes: RegionNode[]): number[] {
+/**
+ * Reverse postorder of the nodes reachable from `roots`, as if from one virtual node whose
+ * successors they are (a root reached from another is not necessarily before it).
+ */
+function reversePostorder(nodes: RegionNode[], roots: readonly number[]): number[] {
   const seen = new Uint8Array(nodes.length);
   const succ = nodes.map(successors);
   const post: number[] = [];
-  // Iterative DFS: [node, index of the next successor to visit].
-  const stack: [number, number][] = [[0, 0]];
-  seen[0] = 1;
+  for (let r = roots.length - 1; r >= 0; r--) {
+    if (seen[roots[r]!] === 1) continue;
+    seen[roots[r]!] = 1;
+    depthFirst(roots[r]!, succ, seen, post);
+  }
+  return post.reverse();
+}
+
+/** Appends the nodes first reached from `start` to `post` in postorder (iterative DFS). */
+function depthFirst(start: number, succ: number[][], seen: Uint8Array, post: number[]): void {
+  // [node, index of the next successor to visit].
+  const stack: [number, number][] = [[start, 0]];
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
     const next = succ[top[0]]!;
@@ -178,14 +199,22 @@ function reversePostorder(nodes: RegionNode[]): number[] {
       stack.pop();
     }
   }
-  return post.reverse();
 }
 
-/** Immediate dominators over nodes numbered in reverse postorder (Cooper, Harvey, Kennedy). */
-function dominators(nodes: RegionNode[]): number[] {
+/** The virtual node above the roots, in `dominators`. */
+const VIRTUAL = -2;
+/** A node `dominators` has not reached yet. */
+const UNKNOWN = -1;
+
+/**
+ * Immediate dominators over nodes numbered in reverse postorder from `isRoot`'s roots (Cooper,
+ * Harvey, Kennedy, with one virtual node above the roots): a root's is itself, and so is that
+ * of a node only the virtual node dominates (several roots reach it first).
+ */
+function dominators(nodes: RegionNode[], isRoot: (i: number) => boolean): number[] {
   const preds: number[][] = nodes.map(() => []);
   nodes.forEach((n, i) => successors(n).forEach((s) => preds[s]!.push(i)));
-  const idom: number[] = nodes.map((_, i) => (i === 0 ? 0 : -1));
+  const idom: number[] = nodes.map((_, i) => (isRoot(i) ? VIRTUAL : UNKNOWN));
   const intersect = (a: number, b: number): number => {
     while (a !== b) {
       while (a > b) a = idom[a]!;
@@ -195,32 +224,35 @@ function dominators(nodes: RegionNode[]): number[] {
   };
   for (let changed = true; changed; ) {
     changed = false;
-    for (let i = 1; i < nodes.length; i++) {
-      let d = -1;
-      for (const p of preds[i]!) if (idom[p] !== -1) d = d === -1 ? p : intersect(p, d);
+    for (let i = 0; i < nodes.length; i++) {
+      if (isRoot(i)) continue;
+      let d = UNKNOWN;
+      for (const p of preds[i]!) if (idom[p] !== UNKNOWN) d = d === UNKNOWN ? p : intersect(p, d);
       if (d !== idom[i]) {
         idom[i] = d;
         changed = true;
       }
     }
   }
-  return idom;
+  return idom.map((d, i) => (d === VIRTUAL ? i : d));
 }
 
-const dominates = (idom: number[], a: number, b: number): boolean => {
-  while (b !== a && b !== 0) b = idom[b]!;
+/** True when node `a` dominates node `b` (`idom` as `dominators` returns it). */
+export function dominates(idom: readonly number[], a: number, b: number): boolean {
+  while (b !== a && idom[b] !== b) b = idom[b]!;
   return b === a;
-};
+}
 
-/** Renumbers nodes in reverse postorder, dropping unreachable ones. */
-function inReversePostorder(nodes: RegionNode[]): RegionNode[] {
-  const order = reversePostorder(nodes);
+/** Renumbers nodes in reverse postorder from `roots` (node indices), dropping unreachable ones; returns the roots' new numbers too. */
+function inReversePostorder(nodes: RegionNode[], roots: readonly number[]): { nodes: RegionNode[]; roots: number[] } {
+  const order = reversePostorder(nodes, roots);
   const renumber = new Map(order.map((old, i) => [old, i]));
   const remap = (e: Edge | null): Edge | null => (e === null || !('node' in e) ? e : { node: renumber.get(e.node)! });
-  return order.map((old) => {
+  const renumbered = order.map((old) => {
     const n = nodes[old]!;
     return { ...n, taken: remap(n.taken), fall: remap(n.fall) };
   });
+  return { nodes: renumbered, roots: roots.map((r) => renumber.get(r)!) };
 }
 
 /**
@@ -288,49 +320,58 @@ export function traceRegion(entry: number, window: CodeWindow): RegionGraph | nu
   return chain(nodes);
 }
 
-/** Orders, checks and annotates the nodes of a region (node 0 is its entry). */
+/**
+ * Orders, checks and annotates the nodes of a region (node 0 is its entry). Where an
+ * irreducible cycle is entered, the node entered becomes a root; so does a node reached first
+ * from several roots. Repeats until every retreating edge enters a root or goes back to a
+ * dominator.
+ */
 function analyse(region: RegionNode[]): RegionGraph {
-  let nodes = inReversePostorder(region);
-  let idom = dominators(nodes);
-  // An irreducible retreating edge leaves the region instead; repeat until none is left.
-  for (let irreducible = true; irreducible; ) {
-    irreducible = false;
+  let { nodes, roots } = inReversePostorder(region, [0]);
+  let isRoot = (i: number): boolean => roots.includes(i);
+  let idom = dominators(nodes, isRoot);
+  for (;;) {
+    const found = new Set<number>();
     nodes.forEach((n, i) => {
-      for (const key of ['taken', 'fall'] as const) {
-        const e = n[key];
-        if (e === null || !('node' in e) || e.node > i || dominates(idom, e.node, i)) continue;
-        n[key] = { exitPc: nodes[e.node]!.insns[0]!.pc };
-        irreducible = true;
-      }
+      if (idom[i] === i && !isRoot(i)) found.add(i);
+      for (const s of successors(n)) if (s <= i && !isRoot(s) && !dominates(idom, s, i)) found.add(s);
     });
-    if (irreducible) {
-      nodes = inReversePostorder(nodes);
-      idom = dominators(nodes);
-    }
+    if (found.size === 0) break;
+    ({ nodes, roots } = inReversePostorder(nodes, [...roots, ...found]));
+    const rootSet = new Set(roots);
+    isRoot = (i) => rootSet.has(i);
+    idom = dominators(nodes, isRoot);
   }
-  return annotate(nodes, idom);
+  return annotate(nodes, idom, roots);
 }
 
 /** A chain of nodes (a trace: each goes on to the next, or back to node 0) as a graph: already in reverse postorder, each dominated by the one before. */
 function chain(nodes: RegionNode[]): RegionGraph {
-  return annotate(nodes, nodes.map((_, i) => Math.max(0, i - 1)));
+  return annotate(nodes, nodes.map((_, i) => Math.max(0, i - 1)), [0]);
 }
 
-/** Finds the loop headers, merge nodes, longest paths and code ranges of nodes in reverse postorder with immediate dominators `idom`. */
-function annotate(nodes: RegionNode[], idom: number[]): RegionGraph {
+/**
+ * Finds the loop headers, merge nodes, longest paths and code ranges of nodes in reverse
+ * postorder from `roots` with immediate dominators `idom`. An edge into a root from outside
+ * its tree is a dispatch: it makes the root neither a loop header nor a merge node, and a
+ * path ends there (the root checks the budget when dispatched to).
+ */
+function annotate(nodes: RegionNode[], idom: number[], roots: number[]): RegionGraph {
+  const rootOf = nodes.map(() => -1);
+  roots.forEach((r, entry) => (rootOf[r] = entry));
   const loopHeader = nodes.map(() => false);
   const forwardPreds = nodes.map(() => 0);
   nodes.forEach((n, i) =>
     successors(n).forEach((s) => {
-      if (s <= i) loopHeader[s] = true;
-      else forwardPreds[s]!++;
+      if (s <= i && dominates(idom, s, i)) loopHeader[s] = true;
+      else if (rootOf[s] === -1) forwardPreds[s]!++;
     }),
   );
-  // Longest run before a loop header (which checks the budget again) or an exit, from the last node back.
+  // Longest run before a loop header or root (which check the budget again) or an exit, from the last node back.
   const maxPath = nodes.map(() => 0);
   for (let i = nodes.length - 1; i >= 0; i--) {
     const n = nodes[i]!;
-    const further = successors(n).map((s) => (s <= i || loopHeader[s] ? 0 : maxPath[s]!));
+    const further = successors(n).map((s) => (s <= i || loopHeader[s] || rootOf[s] !== -1 ? 0 : maxPath[s]!));
     maxPath[i] = n.insns.length + Math.max(0, ...further);
   }
   const ranges: number[] = [];
@@ -339,5 +380,5 @@ function annotate(nodes: RegionNode[], idom: number[]): RegionGraph {
     for (const d of n.insns) end += d.length;
     ranges.push(n.offset, end);
   }
-  return { nodes, idom, loopHeader, merge: forwardPreds.map((c) => c > 1), maxPath, ranges, vpc: nodes[0]!.insns[0]!.pc };
+  return { nodes, roots, rootOf, idom, loopHeader, merge: forwardPreds.map((c) => c > 1), maxPath, ranges, vpc: nodes[roots[0]!]!.insns[0]!.pc };
 }

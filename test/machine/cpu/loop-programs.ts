@@ -1,6 +1,6 @@
-// Random structured loop programs for the region tests: a loop header, then segments of
-// straight code, if-then and if-then-else diamonds, a counted inner loop and early exits, then
-// the outer loop's counter and back edge. Registers t3..t6 and s11 are reserved (see RESERVED).
+// Random loop programs for the region tests: a loop header, then segments of straight code,
+// if-then and if-then-else diamonds, a counted inner loop, an irreducible cycle (entered at
+// two points) and early exits, then the outer loop's counter and back edge. Registers t3..t6 and s11 are reserved (see RESERVED).
 import fc from 'fast-check';
 import { ClintReg } from '../../../src/machine/devices/clint.js';
 import { Csr } from '../../../src/machine/cpu/csr-number.js';
@@ -117,11 +117,27 @@ export function segmentsOf(insn: fc.Arbitrary<A.Insn>) {
     .tuple(fc.integer({ min: 1, max: 4 }), fc.oneof(straight, ifThen))
     .map(([trips, body]) => [A.addi(t5, 0, trips), ...body, A.addi(t5, t5, -1), A.bne(t5, 0, -(bytesOf(body) + 4))]);
 
+  /**
+   * An irreducible cycle, entered at its top or (when a random branch is taken) in its middle:
+   * `t5 = n; bCOND mid; top: body; mid: body; t5 -= 1; bne t5, x0, top`.
+   */
+  const irreducibleLoop: fc.Arbitrary<A.Insn[]> = fc
+    .tuple(fc.integer({ min: 1, max: 4 }), condition, straight, straight)
+    .map(([trips, branch, top, mid]) => [
+      A.addi(t5, 0, trips),
+      branch(A.sizeOf(branch(4)) + bytesOf(top)),
+      ...top,
+      ...mid,
+      A.addi(t5, t5, -1),
+      A.bne(t5, 0, -(bytesOf(top) + bytesOf(mid) + 4)),
+    ]);
+
   const segment: fc.Arbitrary<Item[]> = fc.oneof(
     { weight: 3, arbitrary: straight },
     { weight: 2, arbitrary: ifThen },
     { weight: 2, arbitrary: ifThenElse },
     { weight: 1, arbitrary: innerLoop },
+    { weight: 1, arbitrary: irreducibleLoop },
     { weight: 1, arbitrary: earlyExit },
   );
   return { straight, segment };

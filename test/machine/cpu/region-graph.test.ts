@@ -70,37 +70,54 @@ function shape(g: RegionGraph): string[] {
     .map((p) => p.line);
 }
 
-/** idom chain walk: true when node a dominates node b. */
+/** idom chain walk: true when node a dominates node b (a root is its own idom). */
 function dominates(g: RegionGraph, a: number, b: number): boolean {
   for (;;) {
     if (a === b) return true;
-    if (b === 0) return false;
+    if (g.idom[b] === b) return false;
     b = g.idom[b]!;
   }
 }
 
 /** What the code generator relies on, whatever the program. */
 function checkInvariants(g: RegionGraph, entry: number): void {
-  expect(g.nodes[0]!.offset, 'node 0 is the entry').toBe(entry);
-  expect(g.idom[0]).toBe(0);
+  const first = g.roots[0]!;
+  expect(g.nodes[first]!.offset, 'the first root is the entry').toBe(entry);
+  g.roots.forEach((r, i) => {
+    expect(g.idom[r], 'a root is its own idom').toBe(r);
+    expect(g.rootOf[r]).toBe(i);
+  });
+  expect(g.rootOf.filter((e) => e !== -1)).toHaveLength(g.roots.length);
   g.nodes.forEach((n, i) => {
-    if (i > 0) expect(g.idom[i]!, `idom of node ${i} comes before it`).toBeLessThan(i);
+    if (g.rootOf[i] === -1) {
+      expect(g.idom[i]!, `idom of node ${i} comes before it`).toBeLessThan(i);
+      expect(g.rootOf[g.idom[i]!] !== -1 || g.idom[g.idom[i]!] !== g.idom[i], 'only roots are their own idom').toBe(true);
+    }
     for (const e of [n.taken, n.fall]) {
       if (e === null || !('node' in e)) continue;
       expect(e.node).toBeLessThan(g.nodes.length);
-      // Reducible: every edge that does not go forward in reverse postorder goes to a dominator (a back edge to a loop header).
-      if (e.node <= i) {
+      // Reducible once the roots are taken out: every edge that does not go forward in reverse
+      // postorder goes to a dominator (a back edge to a loop header) or into a root.
+      if (e.node <= i && g.rootOf[e.node] === -1) {
         expect(dominates(g, e.node, i), `edge ${i} -> ${e.node} goes back to a dominator`).toBe(true);
         expect(g.loopHeader[e.node]).toBe(true);
       }
+      // A node that is not a root is reached from one root's tree only.
+      if (g.rootOf[e.node] === -1) expect(rootAbove(g, e.node)).toBe(rootAbove(g, i));
     }
   });
-  // The entry heads the loop: some edge comes back to it.
-  expect(g.loopHeader[0]).toBe(true);
-  expect(g.vpc).toBe(g.nodes[0]!.insns[0]!.pc);
+  // The entry heads the loop or is entered again by a dispatch: some edge comes back to it.
+  expect(g.nodes.some((n) => [n.taken, n.fall].some((e) => e !== null && 'node' in e && e.node === first))).toBe(true);
+  expect(g.vpc).toBe(g.nodes[first]!.insns[0]!.pc);
   const ranges: number[] = [];
   for (const n of g.nodes) ranges.push(n.offset, n.offset + n.insns.reduce((s, d) => s + d.length, 0));
   expect(g.ranges).toEqual(ranges);
+}
+
+/** The root whose tree holds node i. */
+function rootAbove(g: RegionGraph, i: number): number {
+  while (g.idom[i] !== i) i = g.idom[i]!;
+  return i;
 }
 
 /** Byte offsets of every instruction a region holds. */
@@ -175,10 +192,14 @@ const cases: Case[] = [
     ],
   },
   {
-    name: 'entered at the inner header of a nest, the region is the inner loop: only a backward branch makes a latch (the outer loop comes back through a forward edge)',
+    name: 'entered at the inner header of a nest, the region is the whole nest (the outer loop leads back to it through a forward edge): one budget check, at the entry',
     layout: nested,
     options: { entry: 8 },
-    expected: ['@0x8 ×3 header maxPath=3 idom=@0x8 taken=@0x8 fall=exit 0x80000014'],
+    expected: [
+      '@0x0 ×2 maxPath=2 idom=@0x14 taken=- fall=@0x8',
+      '@0x8 ×3 header maxPath=7 idom=@0x8 taken=@0x8 fall=@0x14',
+      '@0x14 ×2 maxPath=4 idom=@0x8 taken=@0x0 fall=exit 0x8000001c',
+    ],
   },
   {
     name: 'an early exit leaves to the code it branches to, which is not part of the loop',
@@ -200,10 +221,10 @@ const cases: Case[] = [
     expected: null,
   },
   {
-    name: 'an entry inside a self loop (no branch back to it) is not a region',
+    name: 'an entry inside a self loop is a region of the loop turned to start there (the header falls back into it)',
     layout: selfLoop,
     options: { entry: 4 },
-    expected: null,
+    expected: ['@0x0 ×1 maxPath=1 idom=@0x4 taken=- fall=@0x4', '@0x4 ×2 header maxPath=3 idom=@0x4 taken=@0x0 fall=exit 0x8000000c'],
   },
   ...[
     ['a JALR', A.jalr(0, ra, 0)],
@@ -306,7 +327,7 @@ describe('loopRegion', () => {
     }
   });
 
-  it('an irreducible cycle (entered both at X and at Y) has one of its edges turned into an exit', () => {
+  it('an irreducible cycle (entered both at X and at Y) is entered through a root: both edges into it stay in the region', () => {
     // E: beq a0, x0, Y; X: a1 += 1 (falls into Y); Y: s11 -= 1; blt s11, a3, X; Z: bne s11, x0, E; wfi
     const layout: Layout = [[0, [A.beq(a0, 0, 8), A.addi(a1, a1, 1), A.addi(s11, s11, -1), A.blt(s11, a3, -8), A.bne(s11, 0, -16), A.wfi()]]];
     const g = graphOf(layout)!;
@@ -314,26 +335,18 @@ describe('loopRegion', () => {
     checkInvariants(g, 0);
     const node = (offset: number) => g.nodes.find((n) => n.offset === offset)!;
     const index = (offset: number) => g.nodes.findIndex((n) => n.offset === offset);
-    const x = node(4);
-    const y = node(8);
-    const xToY = x.fall!;
-    const yToX = y.taken!;
-    const exits = [xToY, yToX].filter((e) => 'exitPc' in e);
-    expect(exits, 'exactly one cycle edge leaves the region').toHaveLength(1);
-    // The edge that leaves goes to the pc of the node it used to reach.
-    if ('exitPc' in xToY) {
-      expect(xToY.exitPc).toBe((BASE + 8) | 0);
-      expect(yToX).toEqual({ node: index(4) });
-    } else {
-      expect(yToX).toEqual({ exitPc: (BASE + 4) | 0 });
-      expect(xToY).toEqual({ node: index(8) });
-    }
-    // Only the entry is a loop header: what is left of the cycle is forward code.
-    expect(g.loopHeader.filter((h) => h)).toHaveLength(1);
-    // Z still leads back to the entry; E's two edges stay in the region.
-    expect(node(16).taken).toEqual({ node: 0 });
-    expect(g.nodes[0]!.taken).toEqual({ node: index(8) });
-    expect(g.nodes[0]!.fall).toEqual({ node: index(4) });
+    // No edge of the cycle leaves: X and Y reach each other, E reaches both.
+    expect(node(4).fall).toEqual({ node: index(8) });
+    expect(node(8).taken).toEqual({ node: index(4) });
+    expect(node(0).taken).toEqual({ node: index(8) });
+    expect(node(0).fall).toEqual({ node: index(4) });
+    expect(node(16).taken).toEqual({ node: index(0) });
+    // E, and the cycle's nodes E reaches first (both of them: neither dominates the other), are roots.
+    expect(g.roots.map((r) => g.nodes[r]!.offset).sort((p, q) => p - q)).toEqual([0, 4, 8]);
+    expect(g.nodes[g.roots[0]!]!.offset).toBe(0);
+    // No root is a merge node; a path ends at each.
+    for (const r of g.roots) expect(g.merge[r]).toBe(false);
+    expect(g.maxPath[index(0)]).toBe(1);
   });
 
   it('an irreducible cycle next to a reducible inner loop keeps the inner loop', () => {

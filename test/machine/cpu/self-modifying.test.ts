@@ -2,18 +2,21 @@
 // patched instruction runs next (stores invalidate code by 64-byte chunk, DESIGN/ram.ts).
 import { describe, expect, it } from 'vitest';
 import * as A from './asm.js';
-import { BASE, DATA, HOT_RUNS, isCompiledAt, machineWith, runToWfi } from './harness.js';
+import { BASE, DATA, HEAT_THRESHOLD, HOT_RUNS, isCompiledAt, machineWith, runToWfi } from './harness.js';
 
 const { a0, a1, s0, s1, s2, t0, t1 } = A.Reg;
 
+/** Trips of the patched loop: past the loop threshold, so it is compiled. */
+const TRIPS = HEAT_THRESHOLD + 12;
+
 /**
- * A loop `loopAt: a0 += 1; s1 -= 1; bne s1, x0, loopAt` run HOT_RUNS times (so it is compiled),
+ * A loop `loopAt: a0 += 1; s1 -= 1; bne s1, x0, loopAt` run TRIPS times (so it is compiled),
  * then patched by code at `patcherAt` (`sw t1, 0(t0)` with t0 = loopAt, t1 = `addi a0, a0, 100`),
- * then run HOT_RUNS more times. Returns the machine ready to start at BASE.
+ * then run TRIPS more times. Returns the machine ready to start at BASE.
  */
 function patchProgram(loopAt: number, patcherAt: number) {
-  // BASE: s1 = HOT_RUNS; jal to loopAt.
-  const m = machineWith([A.addi(s1, 0, HOT_RUNS), A.jal(0, loopAt - (BASE + 4))]);
+  // BASE: s1 = TRIPS; jal to loopAt.
+  const m = machineWith([A.addi(s1, 0, TRIPS), A.jal(0, loopAt - (BASE + 4))]);
   // loop; after it: if s2 != 0 goto done (wfi), else jal to the patcher.
   const loop = [A.addi(a0, a0, 1), A.addi(s1, s1, -1), A.bne(s1, 0, -8), A.bne(s2, 0, 8), A.jal(0, patcherAt - (loopAt + 16)), A.wfi()];
   m.ram.load(loopAt - BASE, A.assemble(loop));
@@ -32,7 +35,7 @@ describe('self-modifying code', () => {
     it(`a store ${where} over a hot compiled loop body runs the new instruction`, () => {
       const m = patchProgram(loopAt, patcherAt);
       const r = runToWfi(m, BASE, { [t0]: loopAt, [t1]: A.addi(a0, a0, 100) | 0 });
-      expect(r.x[a0]).toBe(HOT_RUNS + HOT_RUNS * 100);
+      expect(r.x[a0]).toBe(TRIPS + TRIPS * 100);
       expect(isCompiledAt(m, loopAt)).toBe(true);
     });
   }
