@@ -1,10 +1,12 @@
 import type { BlockContext, BlockFn, BlockInstruction } from './instruction-source.js';
 import { CHUNK_SHIFT } from '../ram.js';
-import { loopRegion, traceRegion } from './region-graph.js';
+import { loopRegion, traceRegion, type CodeWindow, type RegionGraph } from './region-graph.js';
 import { compileRegion } from './region-compiler.js';
 
 /** Entries into a loop header before its loop is compiled (a region soon repays its compilation: it loops inside). */
 export const LOOP_HEAT_THRESHOLD = 32;
+/** Below TRACE_HEAT_THRESHOLD, every this many executions of a jump target look again for a region it now lies in (see compile). */
+export const HOST_RECHECK = 32;
 /**
  * Executions of other code before a trace is compiled there. Much higher: a trace runs a few
  * instructions per entry, so one run only hundreds of times never repays its compilation and
@@ -17,6 +19,19 @@ const LATCH_REACH = 2048;
 const TRACE_MAX_INSNS = 64;
 /** Most instructions a region holds (found breadth first from its entry, so a cap cuts the farthest code). */
 const REGION_MAX_INSNS = 256;
+/** Most entries added to a compiled region after the fact (see BlockCache.compile); past them, code is compiled apart. */
+const MAX_ADDED_ROOTS = 16;
+
+/** What a compiled region was compiled from, shared by the ids of its entries: it is compiled again with more roots when entered elsewhere. */
+interface RegionSource {
+  /** RAM offset it was compiled for. */
+  readonly entry: number;
+  readonly vpcDelta: number;
+  /** RAM offsets it was made enterable at since, in order. */
+  readonly added: number[];
+  /** Ids of its entries. */
+  readonly ids: number[];
+}
 
 /** How the compiler reads guest code. */
 export interface CodeReader {
@@ -52,6 +67,8 @@ export class BlockCache {
   readonly vpcs: number[] = [0];
   /** True for the ids of regions (false for traces). */
   readonly regions: boolean[] = [false];
+  /** What each region id was compiled from (null for traces). */
+  private readonly sources: (RegionSource | null)[] = [null];
   /** RAM offset ranges [start, end, start, end, …] each block covers, by id. */
   private readonly ranges: number[][] = [[]];
   /** Ids of the blocks covering each 64-byte chunk of RAM that holds compiled code (some may be dropped since). */
@@ -69,34 +86,76 @@ export class BlockCache {
   }
 
   /**
-   * Compiles the code entered at RAM offset `start`: a region when `start` heads a loop (see
-   * region-graph.ts), else a trace, unless `traces` is false (then nothing). Paged code runs at
-   * virtual address `start + 0x8000_0000 + vpcDelta` and stays within its page.
+   * Compiles the code entered at RAM offset `start`, executed `heat` times so far (the
+   * interpreter calls at LOOP_HEAT_THRESHOLD, at TRACE_HEAT_THRESHOLD and at each multiple of
+   * HOST_RECHECK between). Code entered inside a compiled region (a JALR's target: a jump
+   * table's case, a return) is compiled into that region, as another root: the region is
+   * compiled again, and its JALRs stay inside it when they go to one of its roots. Otherwise,
+   * at the thresholds: a region when `start` heads a loop (see region-graph.ts), else (at the
+   * trace threshold) a trace. Paged code runs at virtual address `start + 0x8000_0000 +
+   * vpcDelta` and stays within its page.
    */
-  compile(start: number, vpcDelta: number, traces: boolean): void {
+  compile(start: number, vpcDelta: number, heat: number): void {
     if (this.unenterable(start)) {
       this.ids[start >>> 1] = -1;
       return;
     }
-    const lo = this.paged ? start - (start & 0xfff) : 0;
-    const hi = this.paged ? lo + 4096 : this.ids.length << 1;
-    const at = (offset: number): BlockInstruction | null => this.code.instructionAt(offset);
+    const host = this.regionHolding(start, vpcDelta);
+    if (host !== null && this.recompile(host, start)) return;
+    const traces = heat === TRACE_HEAT_THRESHOLD;
+    if (heat !== LOOP_HEAT_THRESHOLD && !traces) return;
     // Only a backward branch or jump to `start` can make it a loop header (see region-graph.ts):
     // look for one among the instructions decoded so far before building a graph.
-    const latched = this.code.branchesBackTo(start, Math.min(hi, start + LATCH_REACH));
-    const loop = latched ? loopRegion(start, { lo, hi, maxInsns: REGION_MAX_INSNS, vpcDelta, instructionAt: at }) : null;
-    if (loop === null && !traces) return;
-    const g = loop ?? traceRegion(start, { lo, hi, maxInsns: TRACE_MAX_INSNS, vpcDelta, instructionAt: at });
-    if (g === null) {
-      this.ids[start >>> 1] = -1;
+    const window = this.window(start, vpcDelta, REGION_MAX_INSNS);
+    const latched = this.code.branchesBackTo(start, Math.min(window.hi, start + LATCH_REACH));
+    const loop = latched ? loopRegion(start, window) : null;
+    if (loop !== null) {
+      this.addRegion(loop, { entry: start, vpcDelta, added: [], ids: [] });
       return;
     }
+    if (!traces) return;
+    const trace = traceRegion(start, { ...window, maxInsns: TRACE_MAX_INSNS });
+    if (trace === null) this.ids[start >>> 1] = -1;
+    else this.add(start, compileRegion(this.hart, trace, this.paged), 0, trace.maxPath[0]!, trace.vpc, trace.ranges, null);
+  }
+
+  /** Where compiled code entered at RAM offset `start` may come from. */
+  private window(start: number, vpcDelta: number, maxInsns: number): CodeWindow {
+    const lo = this.paged ? start - (start & 0xfff) : 0;
+    const hi = this.paged ? lo + 4096 : this.ids.length << 1;
+    return { lo, hi, maxInsns, vpcDelta, instructionAt: (offset) => this.code.instructionAt(offset) };
+  }
+
+  /** A live region (compiled for the same virtual addresses, with room for another root) whose code covers RAM offset `start`, or null. */
+  private regionHolding(start: number, vpcDelta: number): RegionSource | null {
+    for (const id of this.byChunk.get(start >>> CHUNK_SHIFT) ?? []) {
+      const source = this.sources[id];
+      if (this.fns[id] === null || source === null || source === undefined || source.vpcDelta !== vpcDelta) continue;
+      if (source.added.length < MAX_ADDED_ROOTS && overlaps(this.ranges[id]!, start, start + 1)) return source;
+    }
+    return null;
+  }
+
+  /** Compiles `source`'s region again with `start` as a root too, in its place; false (nothing changed) when `start` would not be one. */
+  private recompile(source: RegionSource, start: number): boolean {
+    const added = [...source.added, start];
+    const g = loopRegion(source.entry, this.window(source.entry, source.vpcDelta, REGION_MAX_INSNS), added);
+    if (g === null || !g.roots.some((r) => g.nodes[r]!.offset === start)) return false;
+    for (const id of source.ids) {
+      this.fns[id] = null;
+      this.ids[this.starts[id]! >>> 1] = 0;
+    }
+    this.addRegion(g, { entry: source.entry, vpcDelta: source.vpcDelta, added, ids: [] });
+    return true;
+  }
+
+  /** Compiles a region and files it under an id per root: its other roots are entries too, where nothing else is compiled (or known not to be). */
+  private addRegion(g: RegionGraph, source: RegionSource): void {
     const fn = compileRegion(this.hart, g, this.paged);
-    // Its other roots are entries too, where nothing else is compiled (or known not to be).
     g.roots.forEach((r, entry) => {
       const node = g.nodes[r]!;
       if (entry === 0 || (this.ids[node.offset >>> 1] === 0 && !this.unenterable(node.offset))) {
-        this.add(node.offset, fn, entry, g.maxPath[r]!, node.insns[0]!.pc, g.ranges, loop !== null);
+        source.ids.push(this.add(node.offset, fn, entry, g.maxPath[r]!, node.insns[0]!.pc, g.ranges, source));
       }
     });
   }
@@ -109,13 +168,14 @@ export class BlockCache {
     return this.paged && (offset & 0xfff) === 0xffe;
   }
 
-  /** Files a compiled function entered at RAM offset `start` (as its entry number `entry`) under a new id, indexed by the chunks it covers. */
-  private add(start: number, fn: BlockFn, entry: number, length: number, vpc: number, ranges: number[], region: boolean): void {
+  /** Files a compiled function entered at RAM offset `start` (as its entry number `entry`) under a new id, indexed by the chunks it covers; returns the id. */
+  private add(start: number, fn: BlockFn, entry: number, length: number, vpc: number, ranges: number[], source: RegionSource | null): number {
     const id = this.fns.length;
     this.fns.push(fn);
     this.entries.push(entry);
     this.starts.push(start);
-    this.regions.push(region);
+    this.regions.push(source !== null);
+    this.sources.push(source);
     this.lengths.push(length);
     this.vpcs.push(vpc);
     this.ranges.push(ranges);
@@ -127,6 +187,7 @@ export class BlockCache {
         else if (list[list.length - 1] !== id) list.push(id);
       }
     }
+    return id;
   }
 
   /** Forgets every block that covers any byte of RAM offsets `[start, end)` (found through the chunks they cover). */

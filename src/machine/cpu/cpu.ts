@@ -13,7 +13,7 @@ import { Access, Tlb } from './tlb.js';
 import { DataPages } from './data-pages.js';
 import { div, divu, mulh, mulhsu, mulhu, rem, remu } from './alu.js';
 import type { BlockInstruction } from './instruction-source.js';
-import { BlockCache, LOOP_HEAT_THRESHOLD, TRACE_HEAT_THRESHOLD, type CodeReader } from './block-cache.js';
+import { BlockCache, HOST_RECHECK, TRACE_HEAT_THRESHOLD, type CodeReader } from './block-cache.js';
 import type { StateRecord } from '../state.js';
 
 /** XOR with this turns a physical address into a RAM offset (RAM is at 0x8000_0000). */
@@ -499,8 +499,8 @@ export class Cpu {
       sequential = false;
       if (id === 0 && hot) {
         const h = ++heat[slot];
-        if (h === LOOP_HEAT_THRESHOLD || h === TRACE_HEAT_THRESHOLD) {
-          blocks.compile(off, bare ? 0 : pc - ((off + 0x8000_0000) | 0), h === TRACE_HEAT_THRESHOLD);
+        if (h % HOST_RECHECK === 0 && h <= TRACE_HEAT_THRESHOLD) {
+          blocks.compile(off, bare ? 0 : pc - ((off + 0x8000_0000) | 0), h);
           id = blockIds[slot]!;
           fresh = true;
         }

@@ -69,15 +69,15 @@ const targetOffset = (d: BlockInstruction, vpcDelta: number): number => (d.pc - 
 const isBranch = (op: number): boolean => op >= Op.BEQ && op <= Op.BGEU;
 
 /**
- * Finds the code reachable from RAM offset `entry` along static control flow (branches both
- * ways, JAL), within the window and up to its `maxInsns` instructions, breadth first so a cap cuts
+ * Finds the code reachable from RAM offset `entry` (and `extraRoots`) along static control flow
+ * (branches both ways, JAL), within the window and up to its `maxInsns` instructions, breadth first so a cap cuts
  * the farthest code. A JALR, a cold op or an instruction that cannot be fetched ends a path.
  */
-function discover(entry: number, window: CodeWindow): Discovery {
+function discover(entry: number, window: CodeWindow, extraRoots: readonly number[]): Discovery {
   const { lo, hi, maxInsns, vpcDelta, instructionAt } = window;
   const insns = new Map<number, BlockInstruction>();
-  const leaders = new Set<number>([entry]);
-  const queue = [entry];
+  const leaders = new Set<number>([entry, ...extraRoots]);
+  const queue = [entry, ...extraRoots];
   const inWindow = (off: number): boolean => off >= lo && off < hi;
   for (let q = 0; q < queue.length && insns.size < maxInsns; q++) {
     let at = queue[q]!;
@@ -132,6 +132,9 @@ function buildNodes(entry: number, found: Discovery, vpcDelta: number): RegionNo
   });
 }
 
+/** True when `n` ends in a JALR (it has no static successor). */
+const endsInJalr = (n: RegionNode): boolean => n.insns[n.insns.length - 1]!.op === Op.JALR;
+
 /** The region nodes control may go to from `n`. */
 function successors(n: RegionNode): number[] {
   const out: number[] = [];
@@ -142,8 +145,8 @@ function successors(n: RegionNode): number[] {
 
 /**
  * The loop headed by node 0: its latches are the blocks that branch back to it, and the loop
- * is every block from which a latch can be reached without passing through node 0; edges to
- * other blocks become exits. Null when there is no latch. A loop entered at an inner header
+ * is every block from which a latch can be reached without passing through node 0, and the
+ * blocks it goes to that end in a JALR; edges to other blocks become exits. Null when there is no latch. A loop entered at an inner header
  * takes in the enclosing loop too (it leads back to the header): compiled code that keeps
  * control in one function beats a smaller one left at each outer iteration (measured on
  * cpu-bench's state machine, whose loops enter each other at many points).
@@ -160,6 +163,11 @@ function loopAt(nodes: RegionNode[]): RegionNode[] | null {
     if (i !== 0) work.push(...preds[i]!);
   }
   if (inLoop[0] === 0) return null;
+  // A block the loop goes to that ends in a JALR is kept too: where the JALR goes to a root of
+  // the region (a jump table's case), control stays inside (see regionSource).
+  nodes.forEach((n, i) => {
+    if (inLoop[i] === 1) for (const s of successors(n)) if (inLoop[s] === 0 && endsInJalr(nodes[s]!)) inLoop[s] = 1;
+  });
   const exitOf = (e: Edge | null): Edge | null => (e === null || !('node' in e) || inLoop[e.node] === 1 ? e : { exitPc: nodes[e.node]!.insns[0]!.pc });
   // Unreachable nodes are dropped by the renumbering that follows; their edges no longer matter.
   return nodes.map((n) => ({ ...n, taken: exitOf(n.taken), fall: exitOf(n.fall) }));
@@ -257,13 +265,18 @@ function inReversePostorder(nodes: RegionNode[], roots: readonly number[]): { no
 
 /**
  * The region entered at RAM offset `entry` when it heads a loop: the loop's code as found by
- * `discover` (see there), or null when no path from `entry` leads back to it.
+ * `discover` (see there), or null when no path from `entry` leads back to it. `extraRoots` are
+ * RAM offsets it must be enterable at too (where control came in from outside, by a JALR):
+ * each becomes a root (see RegionGraph) when its code is found.
  */
-export function loopRegion(entry: number, window: CodeWindow): RegionGraph | null {
-  const found = discover(entry, window);
+export function loopRegion(entry: number, window: CodeWindow, extraRoots: readonly number[] = []): RegionGraph | null {
+  const found = discover(entry, window, extraRoots);
   if (!found.insns.has(entry)) return null;
-  const loop = loopAt(buildNodes(entry, found, window.vpcDelta));
-  return loop === null ? null : analyse(loop);
+  const nodes = buildNodes(entry, found, window.vpcDelta);
+  const loop = loopAt(nodes);
+  if (loop === null) return null;
+  const forced = extraRoots.map((off) => nodes.findIndex((n) => n.offset === off)).filter((i) => i > 0);
+  return analyse(loop, forced);
 }
 
 /**
@@ -321,13 +334,13 @@ export function traceRegion(entry: number, window: CodeWindow): RegionGraph | nu
 }
 
 /**
- * Orders, checks and annotates the nodes of a region (node 0 is its entry). Where an
- * irreducible cycle is entered, the node entered becomes a root; so does a node reached first
- * from several roots. Repeats until every retreating edge enters a root or goes back to a
+ * Orders, checks and annotates the nodes of a region (node 0 is its entry, `forced` are roots
+ * too). Where an irreducible cycle is entered, the node entered becomes a root; so does a node
+ * reached first from several roots. Repeats until every retreating edge enters a root or goes back to a
  * dominator.
  */
-function analyse(region: RegionNode[]): RegionGraph {
-  let { nodes, roots } = inReversePostorder(region, [0]);
+function analyse(region: RegionNode[], forced: readonly number[]): RegionGraph {
+  let { nodes, roots } = inReversePostorder(region, [0, ...forced]);
   let isRoot = (i: number): boolean => roots.includes(i);
   let idom = dominators(nodes, isRoot);
   for (;;) {

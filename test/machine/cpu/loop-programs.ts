@@ -1,6 +1,7 @@
 // Random loop programs for the region tests: a loop header, then segments of straight code,
 // if-then and if-then-else diamonds, a counted inner loop, an irreducible cycle (entered at
-// two points) and early exits, then the outer loop's counter and back edge. Registers t3..t6 and s11 are reserved (see RESERVED).
+// two points), a computed jump (JALR) and early exits, then the outer loop's counter and back
+// edge. Registers t3..t6 and s11 are reserved (see RESERVED).
 import fc from 'fast-check';
 import { ClintReg } from '../../../src/machine/devices/clint.js';
 import { Csr } from '../../../src/machine/cpu/csr-number.js';
@@ -132,12 +133,37 @@ export function segmentsOf(insn: fc.Arbitrary<A.Insn>) {
       A.bne(t5, 0, -(bytesOf(top) + bytesOf(mid) + 4)),
     ]);
 
+  /**
+   * A computed two-way jump (a jump table's shape), whose first target is also reached by a
+   * branch (so the loop is found past it): `bCOND L1; auipc rX; addi rX, L1; bCOND skip; addi
+   * rX, L2 - L1; skip: jalr x0, rX; L1: body; j end; L2: body; end:`. The compiler cannot see
+   * where the JALR goes: L1 becomes a root of the region once control comes in there by it.
+   */
+  const computedJump: fc.Arbitrary<A.Insn[]> = fc
+    .tuple(rd.filter((r) => r !== 0), condition, condition, straight, straight)
+    .map(([rx, direct, branch, one, two]) => {
+      const first = A.sizeOf(direct(4));
+      const size = A.sizeOf(branch(4));
+      return [
+        direct(first + 16 + size),
+        A.auipc(rx, 0),
+        A.addi(rx, rx, 16 + size),
+        branch(4 + size),
+        A.addi(rx, rx, bytesOf(one) + 4),
+        A.jalr(0, rx, 0),
+        ...one,
+        A.jal(0, 4 + bytesOf(two)),
+        ...two,
+      ];
+    });
+
   const segment: fc.Arbitrary<Item[]> = fc.oneof(
     { weight: 3, arbitrary: straight },
     { weight: 2, arbitrary: ifThen },
     { weight: 2, arbitrary: ifThenElse },
     { weight: 1, arbitrary: innerLoop },
     { weight: 1, arbitrary: irreducibleLoop },
+    { weight: 1, arbitrary: computedJump },
     { weight: 1, arbitrary: earlyExit },
   );
   return { straight, segment };

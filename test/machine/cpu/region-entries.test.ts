@@ -58,3 +58,49 @@ describe('a region entered at several roots', () => {
     for (const at of [H, TOP, MID]) expect(m.cpu.hasCompiledBlockAt(BASE + at), `nothing compiled at +${at}`).toBe(false);
   });
 });
+
+/**
+ * A jump table's shape: H: a0 += 1; a1 = a0 & 1; beq a5, x0, EVEN; beq a5, x0, ODD (never
+ * taken: a5 = 1, but they make both cases part of the loop); t0 = pc; t0 += a1 * 8;
+ * jalr x0, 16(t0) → EVEN (a3 += 1; j END) or ODD (a4 += 1); END: s11 -= 1; bne s11, x0, H; wfi.
+ */
+const EVEN = 32;
+const ODD = 40;
+const jumpTable = [
+  A.addi(a0, a0, 1),
+  A.andi(a1, a0, 1),
+  A.beq(A.Reg.a5, 0, EVEN - 8),
+  A.beq(A.Reg.a5, 0, ODD - 12),
+  A.auipc(t0, 0),
+  A.slli(a2, a1, 3),
+  A.add(t0, t0, a2),
+  A.jalr(0, t0, 16),
+  A.addi(a3, a3, 1),
+  A.jal(0, 8),
+  A.addi(A.Reg.a4, A.Reg.a4, 1),
+  A.addi(s11, s11, -1),
+  A.bne(s11, 0, -48),
+  A.wfi(),
+];
+
+describe('a JALR in a region', () => {
+  it('goes on inside the region once its targets are roots of it, with the interpreted results', () => {
+    const trips = 400;
+    const regs = { [s11]: trips, [A.Reg.a5]: 1 };
+    const m = machineWith(jumpTable);
+    const whole = runToWfi(m, BASE, regs);
+    // Both cases were entered through the JALR often enough to become roots of the loop's region.
+    expect(m.cpu.hasRegionAt(BASE + EVEN), 'EVEN is a region entry').toBe(true);
+    expect(m.cpu.hasRegionAt(BASE + ODD), 'ODD is a region entry').toBe(true);
+    // One instruction per run(): the interpreter only.
+    const stepped = machineWith(jumpTable);
+    stepped.cpu.x.fill(0);
+    for (const [r, v] of Object.entries(regs)) stepped.cpu.x[Number(r)] = v;
+    stepped.cpu.pc = BASE;
+    while (!stepped.cpu.waiting) stepped.run(stepped.icount + 1);
+    expect(whole.x).toEqual(Array.from(stepped.cpu.x.subarray(0, 32)));
+    expect(whole.icount).toBe(stepped.icount);
+    expect(whole.x[A.Reg.a3]).toBe(trips / 2);
+    expect(whole.x[A.Reg.a4]).toBe(trips / 2);
+  });
+});
