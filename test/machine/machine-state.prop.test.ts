@@ -193,6 +193,7 @@ const NOT_STATE: Record<Holder, readonly string[]> = {
     'fetchVpn', // a cached translation of the fetch page, forgotten by restore and by run()
     'fetchPageOffset', // the same cache's RAM offset
     'stoppedAtLimit', // where code gets compiled (not what it computes): a heuristic of the run loop
+    'leftByJalr', // likewise: whether the interpreter goes on at a JALR's target
   ],
   clock: [
     'nsPerInsn', // 2^shift, from the machine config

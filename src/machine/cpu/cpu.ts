@@ -89,6 +89,8 @@ export class Cpu {
    * happened to fall, which is no reason to compile code there.
    */
   private stoppedAtLimit = false;
+  /** Set by compiled code that left by a JALR: the interpreter goes on at a JALR's target (see BlockCache.compile). */
+  leftByJalr = false;
   /** Set when `run` stopped before executing an instruction at a breakpoint; the debugger clears it. */
   breakpointHit = false;
   /** Hears every trap entry while an execution tap listens (null: nobody). */
@@ -474,6 +476,9 @@ export class Cpu {
     let n = start;
     let budget = budgetIn;
     let sequential = !boundary;
+    // A JALR brought control here: compiled code left by one, or the interpreter ran one.
+    let jumped = this.leftByJalr;
+    this.leftByJalr = false;
     for (; n < budget; n++) {
       let off = pc ^ RAM_BASE_XOR;
       if (!bare || off >>> 0 >= ramBytes) {
@@ -496,11 +501,13 @@ export class Cpu {
       if (!bare && id > 0 && blockVpcs[id] !== pc) id = -1;
       let fresh = false;
       const hot = !sequential;
+      const byJalr = jumped;
       sequential = false;
+      jumped = false;
       if (id === 0 && hot) {
         const h = ++heat[slot];
         if (h % HOST_RECHECK === 0 && h <= TRACE_HEAT_THRESHOLD) {
-          blocks.compile(off, bare ? 0 : pc - ((off + 0x8000_0000) | 0), h);
+          blocks.compile(off, bare ? 0 : pc - ((off + 0x8000_0000) | 0), h, byJalr);
           id = blockIds[slot]!;
           fresh = true;
         }
@@ -537,6 +544,7 @@ export class Cpu {
           const target = (x[(w >> 14) & 31]! + imm) & ~1;
           x[(w >> 8) & 63] = pc + (w >>> 24);
           pc = target;
+          jumped = true;
           continue;
         }
         case Op.BEQ:

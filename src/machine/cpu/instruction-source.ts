@@ -22,6 +22,8 @@ export interface BlockContext {
   /** icount when the current `Cpu.run` call started. */
   runBase: number;
   excepted: boolean;
+  /** Set when compiled code leaves by a JALR. */
+  leftByJalr: boolean;
   loadSlow(addr: number, size: 1 | 2 | 4): number;
   storeSlow(addr: number, size: 1 | 2 | 4, value: number): void;
   readonly ram: Ram;

@@ -62,7 +62,7 @@ export function regionSource(g: RegionGraph, paged: boolean, ramBytes: number): 
       // To a root of this region (a jump table's case, a return to code the region also
       // holds), control stays inside; elsewhere it leaves.
       const stay = roots.length === 1 ? '' : `switch (t) { ${roots.map((r, entry) => `case ${nodes[r]!.insns[0]!.pc}: entry = ${entry}; continue D;`).join(' ')} } `;
-      lines.push(`{ const t = (${reg(last.rs1)} + ${last.imm}) & -2;${dest === null ? '' : ` ${dest} = ${after};`} ${stay}next = t; break out; }`);
+      lines.push(`{ const t = (${reg(last.rs1)} + ${last.imm}) & -2;${dest === null ? '' : ` ${dest} = ${after};`} ${stay}cpu.leftByJalr = true; next = t; break out; }`);
     } else {
       lines.push(branch(x, n.fall!));
     }

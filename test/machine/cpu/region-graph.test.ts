@@ -336,7 +336,7 @@ describe('loopRegion', () => {
     }
   });
 
-  it('an irreducible cycle (entered both at X and at Y) is entered through a root: both edges into it stay in the region', () => {
+  it('an irreducible cycle (entered both at X and at Y) has one of its edges turned into an exit', () => {
     // E: beq a0, x0, Y; X: a1 += 1 (falls into Y); Y: s11 -= 1; blt s11, a3, X; Z: bne s11, x0, E; wfi
     const layout: Layout = [[0, [A.beq(a0, 0, 8), A.addi(a1, a1, 1), A.addi(s11, s11, -1), A.blt(s11, a3, -8), A.bne(s11, 0, -16), A.wfi()]]];
     const g = graphOf(layout)!;
@@ -344,18 +344,26 @@ describe('loopRegion', () => {
     checkInvariants(g, 0);
     const node = (offset: number) => g.nodes.find((n) => n.offset === offset)!;
     const index = (offset: number) => g.nodes.findIndex((n) => n.offset === offset);
-    // No edge of the cycle leaves: X and Y reach each other, E reaches both.
-    expect(node(4).fall).toEqual({ node: index(8) });
-    expect(node(8).taken).toEqual({ node: index(4) });
-    expect(node(0).taken).toEqual({ node: index(8) });
-    expect(node(0).fall).toEqual({ node: index(4) });
-    expect(node(16).taken).toEqual({ node: index(0) });
-    // E, and the cycle's nodes E reaches first (both of them: neither dominates the other), are roots.
-    expect(g.roots.map((r) => g.nodes[r]!.offset).sort((p, q) => p - q)).toEqual([0, 4, 8]);
-    expect(g.nodes[g.roots[0]!]!.offset).toBe(0);
-    // No root is a merge node; a path ends at each.
-    for (const r of g.roots) expect(g.merge[r]).toBe(false);
-    expect(g.maxPath[index(0)]).toBe(1);
+    const x = node(4);
+    const y = node(8);
+    const xToY = x.fall!;
+    const yToX = y.taken!;
+    const exits = [xToY, yToX].filter((e) => 'exitPc' in e);
+    expect(exits, 'exactly one cycle edge leaves the region').toHaveLength(1);
+    // The edge that leaves goes to the pc of the node it used to reach.
+    if ('exitPc' in xToY) {
+      expect(xToY.exitPc).toBe((BASE + 8) | 0);
+      expect(yToX).toEqual({ node: index(4) });
+    } else {
+      expect(yToX).toEqual({ exitPc: (BASE + 4) | 0 });
+      expect(xToY).toEqual({ node: index(8) });
+    }
+    // Only the entry is a loop header: what is left of the cycle is forward code.
+    expect(g.loopHeader.filter((h) => h)).toHaveLength(1);
+    // Z still leads back to the entry; E's two edges stay in the region.
+    expect(node(16).taken).toEqual({ node: 0 });
+    expect(g.nodes[0]!.taken).toEqual({ node: index(8) });
+    expect(g.nodes[0]!.fall).toEqual({ node: index(4) });
   });
 
   it('an irreducible cycle next to a reducible inner loop keeps the inner loop', () => {
