@@ -31,8 +31,6 @@ interface RegionSource {
   readonly added: number[];
   /** Ids of its entries. */
   readonly ids: number[];
-  /** RAM offsets of its loop headers (once compiled). */
-  headers: Set<number>;
 }
 
 /** How the compiler reads guest code. */
@@ -93,11 +91,10 @@ export class BlockCache {
    * HOST_RECHECK between). The target of a JALR (`byJalr`: a jump table's case, a return)
    * inside a compiled region is compiled into that region, as another root: the region is
    * compiled again, and its JALRs stay inside it when they go to one of its roots. (Other code
-   * entered inside a region, where a slice ended in it, is not: a root cuts the region's
-   * structured loops.) Otherwise,
-   * at the thresholds: a region when `start` heads a loop (see region-graph.ts), else (at the
-   * trace threshold) a trace. Paged code runs at virtual address `start + 0x8000_0000 +
-   * vpcDelta` and stays within its page.
+   * entered inside a region, where a slice ended in it, is not: a root in the middle of a loop
+   * cuts it in two, see regionSource.) Otherwise, at the thresholds: a region when `start`
+   * heads a loop (see region-graph.ts), else (at the trace threshold) a trace. Paged code runs
+   * at virtual address `start + 0x8000_0000 + vpcDelta` and stays within its page.
    */
   compile(start: number, vpcDelta: number, heat: number, byJalr: boolean): void {
     if (this.unenterable(start)) {
@@ -114,7 +111,7 @@ export class BlockCache {
     const latched = this.code.branchesBackTo(start, Math.min(window.hi, start + LATCH_REACH));
     const loop = latched ? loopRegion(start, window) : null;
     if (loop !== null) {
-      this.addRegion(loop, { entry: start, vpcDelta, added: [], ids: [], headers: new Set() });
+      this.addRegion(loop, { entry: start, vpcDelta, added: [], ids: [] });
       return;
     }
     if (!traces) return;
@@ -135,10 +132,7 @@ export class BlockCache {
     for (const id of this.byChunk.get(start >>> CHUNK_SHIFT) ?? []) {
       const source = this.sources[id];
       if (this.fns[id] === null || source === null || source === undefined || source.vpcDelta !== vpcDelta) continue;
-      // A loop header is where the region stops when the budget runs out: control comes back
-      // there at the next slice. A root there would cut its loop in two (see regionSource), so
-      // it is compiled apart (a region of its own: the loop nest turned to start there).
-      if (source.added.length < MAX_ADDED_ROOTS && !source.headers.has(start) && overlaps(this.ranges[id]!, start, start + 1)) return source;
+      if (source.added.length < MAX_ADDED_ROOTS && overlaps(this.ranges[id]!, start, start + 1)) return source;
     }
     return null;
   }
@@ -152,14 +146,13 @@ export class BlockCache {
       this.fns[id] = null;
       this.ids[this.starts[id]! >>> 1] = 0;
     }
-    this.addRegion(g, { entry: source.entry, vpcDelta: source.vpcDelta, added, ids: [], headers: new Set() });
+    this.addRegion(g, { entry: source.entry, vpcDelta: source.vpcDelta, added, ids: [] });
     return true;
   }
 
   /** Compiles a region and files it under an id per root: its other roots are entries too, where nothing else is compiled (or known not to be). */
   private addRegion(g: RegionGraph, source: RegionSource): void {
     const fn = compileRegion(this.hart, g, this.paged);
-    source.headers = new Set(g.nodes.filter((_, i) => g.loopHeader[i]).map((n) => n.offset));
     g.roots.forEach((r, entry) => {
       const node = g.nodes[r]!;
       if (entry === 0 || (this.ids[node.offset >>> 1] === 0 && !this.unenterable(node.offset))) {

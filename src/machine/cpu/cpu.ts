@@ -435,7 +435,11 @@ export class Cpu {
       const off = bare ? (pc ^ RAM_BASE_XOR) >>> 0 : this.fetchPageOffsetOf(pc, ramBytes);
       let id = off < ramBytes ? ids[off >>> 1]! : 0;
       if (!bare && id > 0 && vpcs[id] !== pc) id = 0;
-      if (id > 0 && lengths[id]! <= budget - n) n += fns[id]!(n, budget - n, entries[id]!);
+      if (id > 0 && lengths[id]! <= budget - n) {
+        // Only the JALR that ends this call counts (see interpret).
+        this.leftByJalr = false;
+        n += fns[id]!(n, budget - n, entries[id]!);
+      }
       // On a page it has not fetched from, the interpreter looks up the page and may hand straight back.
       else n = this.interpret(n, budget, !bare && off === ramBytes, n > 0 || !resumedAtLimit);
       budget = sliceBudget(this.sliceLimit, base);

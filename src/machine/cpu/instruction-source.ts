@@ -6,7 +6,7 @@ import { NO_PAGE, type DataPages } from './data-pages.js';
 /**
  * A compiled block: `run(done, budget, entry)` executes at most `budget` instructions starting
  * at the first one of its entry number `entry` (0: the address it was compiled for; a region
- * with irreducible control flow has more, see RegionGraph.roots), leaves `cpu.pc` at the next
+ * that took in JALR targets has more, see RegionGraph.roots), leaves `cpu.pc` at the next
  * instruction (or a trap handler) and returns how many instructions it executed (a trapping
  * one counts). `done` is how many the current `Cpu.run` call executed before: the icount is
  * `cpu.runBase + done` (both int32-safe small numbers are passed, so the hot call never boxes

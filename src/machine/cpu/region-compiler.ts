@@ -13,7 +13,7 @@ import { dominates, type Edge, type RegionGraph } from './region-graph.js';
  * in locals for the whole region; every exit breaks out of `out` to one epilogue that writes
  * them back. The budget is checked at each loop header against the longest path to the next
  * check, so a region never runs past it (`maxPath[r]` must fit when it is entered at root r).
- * A region with several roots (irreducible control flow, see RegionGraph) writes each root's
+ * A region with several roots (JALR targets it took in, see RegionGraph) writes each root's
  * tree as a case of a `switch` on the entry number inside a dispatch loop `D`; an edge into a
  * root from outside its tree sets the number and continues `D`, and the root checks the budget.
  */

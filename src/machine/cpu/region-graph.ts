@@ -20,11 +20,11 @@ export interface RegionNode {
  * The control-flow graph of a region, analysed for structured code generation: nodes in
  * reverse postorder (from a virtual node above the roots), its roots, the dominator forest, loop headers
  * (targets of back edges) and merge nodes (more than one forward predecessor). A root is a
- * node the code can be entered at: the entry, and every node of an irreducible cycle where
- * control enters it from outside a dominator (and any node several roots reach first). The
- * code of each root is structured on its own; an edge into a root from outside its tree goes
- * through a dispatch on the root's number instead. With the roots taken out, the graph is
- * reducible: every retreating edge either enters a root or goes back to a dominator.
+ * node the code can be entered at: the entry, the JALR targets it was asked to take in (see
+ * loopRegion), and any node several roots reach first. The code of each root is structured on
+ * its own; an edge into a root from outside its tree goes through a dispatch on the root's
+ * number instead. The graph is reducible once the roots are taken out: every retreating edge
+ * either enters a root or goes back to a dominator (an irreducible one leaves the region).
  */
 export interface RegionGraph {
   readonly nodes: RegionNode[];
@@ -146,10 +146,11 @@ function successors(n: RegionNode): number[] {
 /**
  * The loop headed by node 0: its latches are the blocks that branch back to it, and the loop
  * is every block from which a latch can be reached without passing through node 0, and the
- * blocks it goes to that end in a JALR; edges to other blocks become exits. Null when there is no latch. A loop entered at an inner header
- * takes in the enclosing loop too (it leads back to the header): compiled code that keeps
- * control in one function beats a smaller one left at each outer iteration (measured on
- * cpu-bench's state machine, whose loops enter each other at many points).
+ * blocks it goes to that end in a JALR; edges to other blocks become exits. Null when there is
+ * no latch. A loop entered at an inner header takes in the enclosing loop too (it leads back to
+ * the header): compiled code that keeps control in one function beats a smaller one left at
+ * each outer iteration (measured on cpu-bench's state machine, whose loops enter each other at
+ * many points).
  */
 function loopAt(nodes: RegionNode[]): RegionNode[] | null {
   const preds: number[][] = nodes.map(() => []);
