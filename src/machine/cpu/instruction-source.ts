@@ -111,7 +111,8 @@ const ALU: Record<number, (a: string, b: string, i: number) => string> = {
  * the fast path applies: RAM, and aligned) and `offset` (the RAM offset) use. A bare access
  * treats `a` as physical (RAM is at 0x8000_0000; with a power-of-two RAM size one mask tests
  * range and alignment at once); a paged one adds the delta DataPages holds for a's virtual page
- * (loads and stores apart), whose odd NO_PAGE fails the alignment test of wider accesses.
+ * (loads and stores apart, held XOR NO_PAGE), whose odd NO_PAGE fails the alignment test of
+ * wider accesses.
  */
 function ramAccess(paged: boolean, store: boolean, align: number, ramBytes: number): { locate: string; hit: string; offset: string } {
   if (!paged) {
@@ -120,7 +121,7 @@ function ramAccess(paged: boolean, store: boolean, align: number, ramBytes: numb
     return { locate: 'const o = a ^ -0x80000000;', hit, offset: 'o' };
   }
   const hit = align === 0 ? `d !== ${NO_PAGE}` : `((d | a) & ${align}) === 0`;
-  return { locate: `const d = ${store ? 'store' : 'load'}Delta[a >>> 12];`, hit, offset: '(a + d) | 0' };
+  return { locate: `const d = ${store ? 'store' : 'load'}Delta[a >>> 12] ^ ${NO_PAGE};`, hit, offset: '(a + d) | 0' };
 }
 
 /** Source of a register read: x0 is the constant 0, others are locals of the compiled function. */

@@ -96,6 +96,8 @@ function rememberDataPage(cpu: Cpu, store: boolean, va: number, pa: number): voi
 
 /** A load of `size` bytes at virtual `va` in translated mode; returns 0 after raising a fault. */
 export function loadTranslated(cpu: Cpu, va: number, size: 1 | 2 | 4): number {
+  const known = cpu.dataPages.ramOffset(false, va, size);
+  if (known >= 0) return cpu.ram.read(known, size);
   if (!translateParts(cpu, va, size, Access.LOAD, parts)) return 0;
   const first = firstPart(va, size);
   if (first === size) {
@@ -113,6 +115,8 @@ export function loadTranslated(cpu: Cpu, va: number, size: 1 | 2 | 4): number {
 
 /** A store of `size` bytes at virtual `va` in translated mode; raises a fault instead when it must. */
 export function storeTranslated(cpu: Cpu, va: number, size: 1 | 2 | 4, value: number): void {
+  const known = cpu.dataPages.ramOffset(true, va, size);
+  if (known >= 0) return cpu.ram.write(known, size, value);
   if (!translateParts(cpu, va, size, Access.STORE, parts)) return;
   const first = firstPart(va, size);
   if (first === size) {
