@@ -65,8 +65,6 @@ export class BlockCache {
   readonly lengths: number[] = [0];
   /** Virtual address each paged block was compiled for, by id (its pc values are baked in). */
   readonly vpcs: number[] = [0];
-  /** True for the ids of regions (false for traces). */
-  readonly regions: boolean[] = [false];
   /** What each region id was compiled from (null for traces). */
   private readonly sources: (RegionSource | null)[] = [null];
   /** RAM offset ranges [start, end, start, end, …] each block covers, by id. */
@@ -105,8 +103,8 @@ export class BlockCache {
     if (host !== null && this.recompile(host, start)) return;
     const traces = heat === TRACE_HEAT_THRESHOLD;
     if (heat !== LOOP_HEAT_THRESHOLD && !traces) return;
-    // Only a backward branch or jump to `start` can make it a loop header (see region-graph.ts):
-    // look for one among the instructions decoded so far before building a graph.
+    // Look for a branch or jump back to `start` among the instructions decoded so far in the
+    // 2 KiB after it (where loops' latches are) before building a graph.
     const window = this.window(start, vpcDelta, REGION_MAX_INSNS);
     const latched = this.code.branchesBackTo(start, Math.min(window.hi, start + LATCH_REACH));
     const loop = latched ? loopRegion(start, window) : null;
@@ -161,6 +159,11 @@ export class BlockCache {
     });
   }
 
+  /** True when the code of id `id` is a region (not a trace). */
+  isRegion(id: number): boolean {
+    return this.sources[id] != null;
+  }
+
   /**
    * True where code is never entered: `run` never looks paged code up in a page's last halfword
    * (an instruction there may straddle into the next page, see Cpu.fetchPageOffsetOf).
@@ -175,7 +178,6 @@ export class BlockCache {
     this.fns.push(fn);
     this.entries.push(entry);
     this.starts.push(start);
-    this.regions.push(source !== null);
     this.sources.push(source);
     this.lengths.push(length);
     this.vpcs.push(vpc);

@@ -13,7 +13,7 @@ import { Access, Tlb } from './tlb.js';
 import { DataPages } from './data-pages.js';
 import { div, divu, mulh, mulhsu, mulhu, rem, remu } from './alu.js';
 import type { BlockInstruction } from './instruction-source.js';
-import { BlockCache, HOST_RECHECK, TRACE_HEAT_THRESHOLD, type CodeReader } from './block-cache.js';
+import { BlockCache, HOST_RECHECK, LOOP_HEAT_THRESHOLD, TRACE_HEAT_THRESHOLD, type CodeReader } from './block-cache.js';
 import type { StateRecord } from '../state.js';
 
 /** XOR with this turns a physical address into a RAM offset (RAM is at 0x8000_0000). */
@@ -138,7 +138,7 @@ export class Cpu {
   hasRegionAt(address: number, paged = false): boolean {
     const off = ((address >>> 0) - 0x8000_0000) >>> 0;
     const cache = paged ? this.pagedBlocks : this.blocks;
-    return off < this.ram.bytes && cache.regions[cache.ids[off >>> 1]!] === true;
+    return off < this.ram.bytes && cache.isRegion(cache.ids[off >>> 1]!);
   }
 
   /** The hart's architectural state: registers, pc, icount, privilege, every M and S CSR, PMP, the reservation, WFI (not the TLB). */
@@ -510,7 +510,8 @@ export class Cpu {
       jumped = false;
       if (id === 0 && hot) {
         const h = ++heat[slot];
-        if (h % HOST_RECHECK === 0 && h <= TRACE_HEAT_THRESHOLD) {
+        // Between the thresholds only a JALR's target may find a region to join (see compile).
+        if (h % HOST_RECHECK === 0 && h <= TRACE_HEAT_THRESHOLD && (byJalr || h === LOOP_HEAT_THRESHOLD || h === TRACE_HEAT_THRESHOLD)) {
           blocks.compile(off, bare ? 0 : pc - ((off + 0x8000_0000) | 0), h, byJalr);
           id = blockIds[slot]!;
           fresh = true;
