@@ -300,6 +300,18 @@ export class Machine {
     }
   }
 
+  /**
+   * Runs instrumented compiled code at the pc, if there is any, up to the next device deadline
+   * (see Cpu.runTraced, which says what `jumpedHere` and `byJalr` mean); returns the
+   * instructions it ran, 0 when the caller must step instead.
+   */
+  runTraced(limitIcount: number, jumpedHere: boolean, byJalr: boolean): number {
+    const cpu = this.cpu;
+    if (this.halted !== null || cpu.icount >= limitIcount) return 0;
+    this.updateDevices();
+    return cpu.runTraced(Math.min(limitIcount, this.nextDeadline()), jumpedHere, byJalr);
+  }
+
   /** Advances virtual time by `ns` while the hart idles (a WARP), then updates the devices. */
   warp(ns: number): void {
     this.clock.biasNs += ns;

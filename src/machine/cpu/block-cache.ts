@@ -2,6 +2,7 @@ import type { BlockContext, BlockFn, BlockInstruction } from './instruction-sour
 import { CHUNK_SHIFT } from '../ram.js';
 import { loopRegion, traceRegion, type CodeWindow, type RegionGraph } from './region-graph.js';
 import { compileRegion } from './region-compiler.js';
+import type { ExecTrace } from './exec-trace.js';
 
 /** Entries into a loop header before its loop is compiled (a region soon repays its compilation: it loops inside). */
 export const LOOP_HEAT_THRESHOLD = 32;
@@ -78,6 +79,8 @@ export class BlockCache {
     private readonly paged: boolean,
     private readonly hart: BlockContext,
     private readonly code: CodeReader,
+    /** Where the instrumented variant's code reports what it runs; null for plain code. */
+    private readonly execTrace: ExecTrace | null = null,
   ) {
     this.ids = new Int32Array(ramBytes >>> 1);
     this.heat = new Uint16Array(ramBytes >>> 1);
@@ -115,7 +118,16 @@ export class BlockCache {
     if (!traces) return;
     const trace = traceRegion(start, { ...window, maxInsns: TRACE_MAX_INSNS });
     if (trace === null) this.ids[start >>> 1] = -1;
-    else this.add(start, compileRegion(this.hart, trace, this.paged), 0, trace.maxPath[0]!, trace.vpc, trace.ranges, null);
+    else this.add(start, compileRegion(this.hart, trace, this.paged, this.execTrace), 0, trace.maxPath[0]!, trace.vpc, trace.ranges, null);
+  }
+
+  /**
+   * Counts an arrival by a jump at RAM offset `start` where nothing is compiled yet, and
+   * compiles there when the interpreter would (its loop counts inline, the same way).
+   */
+  arrive(start: number, vpcDelta: number, byJalr: boolean): void {
+    const h = ++this.heat[start >>> 1];
+    if (h % HOST_RECHECK === 0 && h <= TRACE_HEAT_THRESHOLD && (byJalr || h === LOOP_HEAT_THRESHOLD || h === TRACE_HEAT_THRESHOLD)) this.compile(start, vpcDelta, h, byJalr);
   }
 
   /** Where compiled code entered at RAM offset `start` may come from. */
@@ -150,7 +162,7 @@ export class BlockCache {
 
   /** Compiles a region and files it under an id per root: its other roots are entries too, where nothing else is compiled (or known not to be). */
   private addRegion(g: RegionGraph, source: RegionSource): void {
-    const fn = compileRegion(this.hart, g, this.paged);
+    const fn = compileRegion(this.hart, g, this.paged, this.execTrace);
     g.roots.forEach((r, entry) => {
       const node = g.nodes[r]!;
       if (entry === 0 || (this.ids[node.offset >>> 1] === 0 && !this.unenterable(node.offset))) {

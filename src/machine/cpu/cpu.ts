@@ -6,7 +6,7 @@ import { decode16, decode32, lengthOf, opOf, packDecoded, rdOf, rs1Of, rs2Of, ty
 import { Op } from './op.js';
 import { Exception, Priv } from './trap-cause.js';
 import { execCold } from './cold-ops.js';
-import { raiseException, takePendingInterrupt } from './trap.js';
+import { interruptDue, raiseException, takePendingInterrupt } from './trap.js';
 import { loadTranslated, storeTranslated, translate, translationMode } from './mmu.js';
 import { Pmp } from './pmp.js';
 import { Access, Tlb } from './tlb.js';
@@ -15,6 +15,7 @@ import { div, divu, mulh, mulhsu, mulhu, rem, remu } from './alu.js';
 import type { BlockInstruction } from './instruction-source.js';
 import { BlockCache, HOST_RECHECK, LOOP_HEAT_THRESHOLD, TRACE_HEAT_THRESHOLD, type CodeReader } from './block-cache.js';
 import type { StateRecord } from '../state.js';
+import { ExecTrace, TRACE_CAPACITY } from './exec-trace.js';
 
 /** XOR with this turns a physical address into a RAM offset (RAM is at 0x8000_0000). */
 const RAM_BASE_XOR = -0x8000_0000;
@@ -105,6 +106,10 @@ export class Cpu {
   private readonly blocks: BlockCache;
   /** Compiled blocks of hot code run in translated mode. */
   private readonly pagedBlocks: BlockCache;
+  /** How the compilers read guest code. */
+  private readonly code: CodeReader;
+  /** The instrumented variants of `blocks` and `pagedBlocks` and what their code reports (see runTraced); made at the first traced run. */
+  private traced: { readonly trace: ExecTrace; readonly blocks: BlockCache; readonly pagedBlocks: BlockCache } | null = null;
   /** RAM offsets of breakpoints: decoded as Op.BREAKPOINT, so they cost nothing elsewhere. */
   private readonly breakpoints = new Set<number>();
   /** RAM offset of a breakpoint being stepped over (decoded as its real instruction), or -1. */
@@ -123,9 +128,14 @@ export class Cpu {
     // One slot more than RAM has halfwords: the cross-page slot, see fetchOffset.
     this.decodedWord = new Int32Array((ram.bytes >>> 1) + 1);
     this.decodedImm = new Int32Array((ram.bytes >>> 1) + 1);
-    const code: CodeReader = { instructionAt: (off) => this.blockInstructionAt(off), branchesBackTo: (entry, end) => this.branchesBackTo(entry, end) };
-    this.blocks = new BlockCache(ram.bytes, false, this, code);
-    this.pagedBlocks = new BlockCache(ram.bytes, true, this, code);
+    this.code = { instructionAt: (off) => this.blockInstructionAt(off), branchesBackTo: (entry, end) => this.branchesBackTo(entry, end) };
+    this.blocks = new BlockCache(ram.bytes, false, this, this.code);
+    this.pagedBlocks = new BlockCache(ram.bytes, true, this, this.code);
+  }
+
+  /** What instrumented compiled code reported in the last `runTraced` (null before the first). */
+  get execTrace(): ExecTrace | null {
+    return this.traced?.trace ?? null;
   }
 
   /** True when a compiled block (a `paged` one: for translated mode) starts at physical address `address` (for tests and profiling). */
@@ -241,6 +251,10 @@ export class Cpu {
     // One interpreted step must not compile a block here while the breakpoint is lifted.
     this.blocks.heat[off >>> 1] = 0;
     this.pagedBlocks.heat[off >>> 1] = 0;
+    if (this.traced !== null) {
+      this.traced.blocks.heat[off >>> 1] = 0;
+      this.traced.pagedBlocks.heat[off >>> 1] = 0;
+    }
     try {
       run();
     } finally {
@@ -277,6 +291,8 @@ export class Cpu {
       this.decodedWord.fill(0, first, (chunk + 1) << (CHUNK_SHIFT - 1));
       this.blocks.drop(chunk << CHUNK_SHIFT, (chunk + 1) << CHUNK_SHIFT);
       this.pagedBlocks.drop(chunk << CHUNK_SHIFT, (chunk + 1) << CHUNK_SHIFT);
+      this.traced?.blocks.drop(chunk << CHUNK_SHIFT, (chunk + 1) << CHUNK_SHIFT);
+      this.traced?.pagedBlocks.drop(chunk << CHUNK_SHIFT, (chunk + 1) << CHUNK_SHIFT);
     }
   }
 
@@ -446,6 +462,47 @@ export class Cpu {
     }
     this.icount = base + n;
     this.stoppedAtLimit = this.icount === limitIcount;
+  }
+
+  /**
+   * Runs the instrumented compiled code that starts at `pc`, if any, towards `limitIcount` (at
+   * most TRACE_CAPACITY instructions): what it executes is in `execTrace`, one entry per
+   * instruction. Returns how many it executed: 0 when no such code starts at `pc` (or it does
+   * not fit, or an interrupt is due, or the hart waits), and the caller steps one instruction
+   * instead. `jumpedHere` says control arrived at `pc` by a jump, branch or trap (`byJalr`: a
+   * JALR), which is where code heats up and gets compiled, as in `run`. Runs with no device
+   * deadline before `limitIcount`; never traps and never reaches a device.
+   */
+  runTraced(limitIcount: number, jumpedHere: boolean, byJalr: boolean): number {
+    if (this.waiting || interruptDue(this) !== 0) return 0;
+    this.xlate = translationMode(this);
+    const bare = this.xlate === 0;
+    const traced = (this.traced ??= this.makeTraced());
+    const cache = bare ? traced.blocks : traced.pagedBlocks;
+    const pc = this.pc;
+    const ramBytes = this.ram.bytes;
+    const off = bare ? (pc ^ RAM_BASE_XOR) >>> 0 : this.fetchPageOffsetOf(pc, ramBytes);
+    if (off >= ramBytes) return 0;
+    let id = cache.ids[off >>> 1]!;
+    if (id === 0 && jumpedHere) {
+      cache.arrive(off, bare ? 0 : pc - ((off + 0x8000_0000) | 0), byJalr);
+      id = cache.ids[off >>> 1]!;
+    }
+    const budget = Math.min(limitIcount - this.icount, TRACE_CAPACITY);
+    if (id <= 0 || (!bare && cache.vpcs[id] !== pc) || cache.lengths[id]! > budget) return 0;
+    this.sliceLimit = limitIcount;
+    const base = this.icount;
+    this.runBase = base;
+    this.leftByJalr = false;
+    // Its slow paths sync the icount as they go: it is this when it returns.
+    const done = cache.fns[id]!(0, budget, cache.entries[id]!);
+    this.icount = base + done;
+    return done;
+  }
+
+  private makeTraced(): { trace: ExecTrace; blocks: BlockCache; pagedBlocks: BlockCache } {
+    const trace = new ExecTrace(this.ram);
+    return { trace, blocks: new BlockCache(this.ram.bytes, false, this, this.code, trace), pagedBlocks: new BlockCache(this.ram.bytes, true, this, this.code, trace) };
   }
 
   /**

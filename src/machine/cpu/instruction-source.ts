@@ -134,8 +134,12 @@ export const reg = (r: number): string => (r === 0 ? '0' : `r${r}`);
  * `cpu.runBase + done + k + i`), and `break out` leaves with `next` as the pc. Slow paths
  * (MMIO, misaligned, outside RAM, translation misses) call the hart; a trap or a store that
  * may have changed code, watched memory or the slice leaves after the instruction.
+ *
+ * With a `traceId` (≥ 0: the instrumented variant, see ExecTrace) the instruction also writes
+ * its trace entry `k + i`, and leaves before itself (`next` its pc) wherever it would take a
+ * slow path or run a cold op: instrumented code never traps nor reaches a device.
  */
-export function instructionSource(d: BlockInstruction, i: number, paged: boolean, ramBytes: number): string {
+export function instructionSource(d: BlockInstruction, i: number, paged: boolean, ramBytes: number, traceId = -1): string {
   const dest = d.rd === 0 || d.rd === X0_SINK ? null : `r${d.rd}`;
   const a = reg(d.rs1);
   const b = reg(d.rs2);
@@ -144,13 +148,24 @@ export function instructionSource(d: BlockInstruction, i: number, paged: boolean
   // A trap already pointed cpu.pc at the handler; the trapping instruction counts.
   const trapExit = `if (cpu.excepted) { cpu.excepted = false; next = cpu.pc; k += ${i + 1}; break out; }`;
   const leave = `{ next = ${after}; k += ${i + 1}; break out; }`;
+  const traced = traceId >= 0;
+  const record = (value: string | null, address: string | null): string =>
+    traced ? ` ti[k + ${i}] = ${traceId};${value === null ? '' : ` tv[k + ${i}] = ${value};`}${address === null ? '' : ` ta[k + ${i}] = ${address};`}` : '';
+  const before = `{ next = ${d.pc}; k += ${i}; break out; }`;
   const aluOp = ALU[d.op];
-  if (aluOp !== undefined) return dest === null ? '' : `${dest} = ${aluOp(a, b, d.imm)};`;
-  if (d.op === Op.AUIPC) return dest === null ? '' : `${dest} = ${(d.pc + d.imm) | 0};`;
+  if (aluOp !== undefined) return (dest === null ? '' : `${dest} = ${aluOp(a, b, d.imm)};`) + record(dest, null);
+  if (d.op === Op.AUIPC) return (dest === null ? '' : `${dest} = ${(d.pc + d.imm) | 0};`) + record(dest, null);
   const load = LOADS[d.op];
   if (load !== undefined) {
     const ram = ramAccess(paged, false, load.align, ramBytes);
     const to = dest === null ? '' : `${dest} = `;
+    if (traced) {
+      return [
+        `{ const a = (${a} + ${d.imm}) | 0; ${ram.locate}`,
+        `  if (${ram.hit}) { const v = ${load.view}[(${ram.offset}) >> ${load.shift}]; ${to}v;${record('v', 'a')} }`,
+        `  else ${before} }`,
+      ].join('\n');
+    }
     return [
       `{ const a = (${a} + ${d.imm}) | 0; ${ram.locate}`,
       `  if (${ram.hit}) ${to}${load.view}[(${ram.offset}) >> ${load.shift}];`,
@@ -162,16 +177,17 @@ export function instructionSource(d: BlockInstruction, i: number, paged: boolean
     const ram = ramAccess(paged, true, store.align, ramBytes);
     return [
       `{ const a = (${a} + ${d.imm}) | 0; ${ram.locate}`,
-      `  if (${ram.hit}) { const p = ${ram.offset}; ${store.view}[p >> ${store.shift}] = ${b};`,
+      `  if (${ram.hit}) { const p = ${ram.offset}; ${store.view}[p >> ${store.shift}] = ${b};${record(b, 'a')}`,
       `    if (flags[p >> 6] !== 0) { ${sync} ram.onFlaggedStore(p, ${store.size}); ${leave} } }`,
       // An MMIO store may end the slice: always leave after one.
-      `  else { ${sync} cpu.storeSlow(a, ${store.size}, ${b}); ${trapExit} ${leave} } }`,
+      traced ? `  else ${before} }` : `  else { ${sync} cpu.storeSlow(a, ${store.size}, ${b}); ${trapExit} ${leave} } }`,
     ].join('\n');
   }
   if (isCsrRead(d)) {
+    if (traced) return before;
     // Run by the hart's cold path (it reads the counters from the icount, so that is synced);
     // an illegal access traps.
     return `{ ${sync} cpu.execColdOp(${d.word}, ${d.imm}); ${trapExit}${dest === null ? '' : ` ${dest} = x[${d.rd}];`} }`;
   }
-  return ''; // FENCE: nothing to do on a single in-order hart.
+  return record(null, null); // FENCE: nothing to do on a single in-order hart.
 }

@@ -3,6 +3,7 @@ import { Op } from './op.js';
 import * as alu from './alu.js';
 import { BRANCHES, instructionSource, reg, type BlockContext, type BlockFn } from './instruction-source.js';
 import { dominates, type Edge, type RegionGraph } from './region-graph.js';
+import type { ExecTrace } from './exec-trace.js';
 
 /**
  * Generates the body of a region's function as structured JS (after Ramsey, "Beyond Relooper",
@@ -16,8 +17,10 @@ import { dominates, type Edge, type RegionGraph } from './region-graph.js';
  * A region with several roots (JALR targets it took in, see RegionGraph) writes each root's
  * tree as a case of a `switch` on the entry number inside a dispatch loop `D`; an edge into a
  * root from outside its tree sets the number and continues `D`, and the root checks the budget.
+ * With a `trace`, the source is the instrumented variant: every instruction writes its entry
+ * (see ExecTrace and instructionSource), named in `trace` as it is written.
  */
-export function regionSource(g: RegionGraph, paged: boolean, ramBytes: number): string {
+export function regionSource(g: RegionGraph, paged: boolean, ramBytes: number, trace: ExecTrace | null = null): string {
   const { nodes, roots, rootOf, idom, loopHeader, merge, maxPath } = g;
   const used = new Set<number>();
   const written = new Set<number>();
@@ -48,11 +51,14 @@ export function regionSource(g: RegionGraph, paged: boolean, ramBytes: number): 
     const last = n.insns[n.insns.length - 1]!;
     const lines: string[] = [];
     if (loopHeader[x]) lines.push(budgetCheck(x));
+    const traceId = (i: number): number => (trace === null ? -1 : trace.register(n.insns[i]!.pc, n.offset + n.insns[i]!.pc - n.insns[0]!.pc));
     const straight = BRANCHES[last.op] !== undefined || last.op === Op.JAL || last.op === Op.JALR ? n.insns.length - 1 : n.insns.length;
-    for (let i = 0; i < straight; i++) lines.push(instructionSource(n.insns[i]!, i, paged, ramBytes));
-    lines.push(`k += ${n.insns.length};`);
+    for (let i = 0; i < straight; i++) lines.push(instructionSource(n.insns[i]!, i, paged, ramBytes, traceId(i)));
     const after = (last.pc + last.length) | 0;
     const dest = last.rd === 0 || last.rd === X0_SINK ? null : `r${last.rd}`;
+    // The jump or branch that ends the node: its entry (the link it writes) before it runs.
+    if (trace !== null && straight < n.insns.length) lines.push(`ti[k + ${straight}] = ${traceId(straight)};${dest === null ? '' : ` tv[k + ${straight}] = ${after};`}`);
+    lines.push(`k += ${n.insns.length};`);
     if (BRANCHES[last.op] !== undefined) {
       lines.push(`if (${BRANCHES[last.op]!(reg(last.rs1), reg(last.rs2))}) {`, branch(x, n.taken!), '}', branch(x, n.fall!));
     } else if (last.op === Op.JAL) {
@@ -88,21 +94,23 @@ export function regionSource(g: RegionGraph, paged: boolean, ramBytes: number): 
   return [locals.length > 0 ? `let ${locals};` : '', 'let k = 0, next = 0;', 'out: {', body, '}', `${writeBack} cpu.pc = next; return k;`].join('\n');
 }
 
-/** Compiles a region into a function bound to a hart (see BlockFn for its contract). */
-export function compileRegion(cpu: BlockContext, g: RegionGraph, paged: boolean): BlockFn {
-  const name = `${paged ? 'pregion' : 'region'}_${(g.vpc >>> 0).toString(16)}`;
+/** Compiles a region into a function bound to a hart (see BlockFn for its contract); with a `trace`, its instrumented variant. */
+export function compileRegion(cpu: BlockContext, g: RegionGraph, paged: boolean, trace: ExecTrace | null = null): BlockFn {
+  const name = `${trace === null ? '' : 'traced_'}${paged ? 'pregion' : 'region'}_${(g.vpc >>> 0).toString(16)}`;
   const factory = new Function(
     'cpu',
     'alu',
+    'trace',
     `'use strict';
 const { x, ram } = cpu;
 const { u8, i8, u16, i16, i32 } = ram;
 const flags = ram.chunkFlags;
 ${paged ? 'const { loadDelta, storeDelta } = cpu.dataPages;' : ''}
+${trace === null ? '' : 'const { id: ti, value: tv, address: ta } = trace;'}
 const { mulh, mulhsu, mulhu, div, divu, rem, remu } = alu;
 return function ${name}(done, budget, entry) {
-${regionSource(g, paged, cpu.ram.bytes)}
+${regionSource(g, paged, cpu.ram.bytes, trace)}
 };`,
-  ) as (cpu: BlockContext, helpers: typeof alu) => BlockFn;
-  return factory(cpu, alu);
+  ) as (cpu: BlockContext, helpers: typeof alu, trace: ExecTrace | null) => BlockFn;
+  return factory(cpu, alu, trace);
 }

@@ -65,6 +65,17 @@ function highest(pending: number): number {
   return 0;
 }
 
+/** The mcause of the interrupt `takePendingInterrupt` would take now, or 0. */
+export function interruptDue(cpu: Cpu): number {
+  const pending = cpu.mip & cpu.mie;
+  if (pending === 0) return 0;
+  const s = cpu.mstatus;
+  const mEnabled = cpu.priv !== Priv.M || (s & Mstatus.MIE) !== 0;
+  const sEnabled = cpu.priv === Priv.U || (cpu.priv === Priv.S && (s & Mstatus.SIE) !== 0);
+  const cause = mEnabled ? highest(pending & ~cpu.mideleg) : 0;
+  return cause === 0 && sEnabled ? highest(pending & cpu.mideleg) : cause;
+}
+
 /**
  * Takes the highest-priority pending and enabled interrupt, if any, before the instruction
  * at `cpu.pc`. Interrupts for M-mode (not delegated) are enabled below M or with MIE, and come
@@ -72,13 +83,7 @@ function highest(pending: number): number {
  * Returns true when one was taken.
  */
 export function takePendingInterrupt(cpu: Cpu): boolean {
-  const pending = cpu.mip & cpu.mie;
-  if (pending === 0) return false;
-  const s = cpu.mstatus;
-  const mEnabled = cpu.priv !== Priv.M || (s & Mstatus.MIE) !== 0;
-  const sEnabled = cpu.priv === Priv.U || (cpu.priv === Priv.S && (s & Mstatus.SIE) !== 0);
-  let cause = mEnabled ? highest(pending & ~cpu.mideleg) : 0;
-  if (cause === 0 && sEnabled) cause = highest(pending & cpu.mideleg);
+  const cause = interruptDue(cpu);
   if (cause === 0) return false;
   cpu.waiting = false;
   enterTrap(cpu, cause, 0, cpu.pc);

@@ -7,6 +7,8 @@ import { ClintReg } from '../../../src/machine/devices/clint.js';
 import { Csr } from '../../../src/machine/cpu/csr-number.js';
 import { MemoryMap } from '../../../src/machine/memory-map.js';
 import * as A from './asm.js';
+import { Machine } from '../../../src/machine/machine.js';
+import { BASE, DATA, openPmp, poke } from './harness.js';
 
 const { t3, t4, t5, t6, s11 } = A.Reg;
 /**
@@ -198,3 +200,48 @@ export function layOut(segments: Item[][]): LoopProgram {
 const int32 = fc.oneof(fc.integer({ min: -0x8000_0000, max: 0x7fff_ffff }), fc.constantFrom(0, 1, -1, 31, 32, -0x8000_0000, 0x7fff_ffff));
 export const registers = fc.array(int32, { minLength: 32, maxLength: 32 });
 export const memory = fc.uint8Array({ minLength: DATA_BYTES, maxLength: DATA_BYTES });
+
+/** The trap handler: skips the (4-byte) faulting instruction. */
+export const HANDLER = BASE + 0x1000;
+const MEPC = 0x341;
+
+/**
+ * A machine with `code` at BASE and, at HANDLER, a trap handler that skips the faulting
+ * instruction (`mepc += 4; mret`). With `icountShift` 7 an instruction lasts 128 ns and mtime
+ * (100 ns ticks) tells every icount apart.
+ */
+export function loopMachine(code: readonly A.Insn[], icountShift = 3): Machine {
+  const m = new Machine({ ramBytes: 1 << 20, icountShift }, { clock: () => 1_700_000_000_000_000_000, random: (n) => new Uint8Array(n), blockIo: () => {}, defer: () => 0, netTx: () => {}, audioStream: () => {} });
+  m.load({
+    entry: BASE,
+    segments: [
+      { address: BASE, data: A.assemble(code) },
+      { address: HANDLER, data: A.assemble([A.csrr(t4, MEPC), A.addi(t4, t4, 4), A.csrw(MEPC, t4), A.mret()]) },
+    ],
+  });
+  openPmp(m);
+  m.cpu.mtvec = HANDLER;
+  return m;
+}
+
+/** Registers to start with: random, but the data pointer, the MMIO pointer and the trip count. */
+export function inputs(values: number[], count: number): Record<number, number> {
+  const regs: Record<number, number> = {};
+  values.forEach((v, r) => {
+    if (r !== 0) regs[r] = v;
+  });
+  regs[t6] = DATA;
+  regs[t3] = MMIO;
+  regs[s11] = count;
+  return regs;
+}
+
+/** Sets the registers, the data area and pc = BASE, ready to run from the header; returns the icount. */
+export function startLoop(m: Machine, regs: Record<number, number>, bytes: Uint8Array): number {
+  poke(m, DATA, bytes);
+  m.cpu.x.fill(0);
+  for (const [r, v] of Object.entries(regs)) m.cpu.x[Number(r)] = v;
+  m.cpu.pc = BASE | 0;
+  m.cpu.waiting = false;
+  return m.icount;
+}

@@ -8,47 +8,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../../src/machine/machine.js';
 import * as A from './asm.js';
-import { BASE, DATA, HEAT_THRESHOLD, machineWith, openPmp, peek, poke, runToWfi } from './harness.js';
-import { DATA_BYTES, instruction, layOut, MAX_ICOUNT, MMIO, memory, registers, segmentsOf, slowPath, type Item } from './loop-programs.js';
+import { BASE, DATA, HEAT_THRESHOLD, machineWith, peek, runToWfi } from './harness.js';
+import { DATA_BYTES, inputs, instruction, layOut, loopMachine, MAX_ICOUNT, memory, registers, segmentsOf, slowPath, startLoop, type Item } from './loop-programs.js';
 
-const { a0, a1, a2, a3, a4, a5, a6, a7, t3, t4, t5, t6, s11 } = A.Reg;
-/** The trap handler: skips the (4-byte) faulting instruction. */
-const HANDLER = BASE + 0x1000;
-const MEPC = 0x341;
+const { a0, a1, a2, a3, a4, a5, a6, a7, t5, t6, s11 } = A.Reg;
 const trips = fc.integer({ min: 40, max: 90 });
 const slices = fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 8 });
-
-/**
- * A machine with `code` at BASE and, at HANDLER, a trap handler that skips the faulting
- * instruction (`mepc += 4; mret`). With `icountShift` 7 an instruction lasts 128 ns and mtime
- * (100 ns ticks) tells every icount apart.
- */
-function loopMachine(code: readonly A.Insn[], icountShift = 3): Machine {
-  const m = new Machine({ ramBytes: 1 << 20, icountShift }, { clock: () => 1_700_000_000_000_000_000, random: (n) => new Uint8Array(n), blockIo: () => {}, defer: () => 0, netTx: () => {}, audioStream: () => {} });
-  m.load({
-    entry: BASE,
-    segments: [
-      { address: BASE, data: A.assemble(code) },
-      { address: HANDLER, data: A.assemble([A.csrr(t4, MEPC), A.addi(t4, t4, 4), A.csrw(MEPC, t4), A.mret()]) },
-    ],
-  });
-  openPmp(m);
-  m.cpu.mtvec = HANDLER;
-  return m;
-}
-
-/** Registers to start with: random, but the data pointer, the MMIO pointer and the trip count. */
-function inputs(values: number[], count: number): Record<number, number> {
-  const regs: Record<number, number> = {};
-  values.forEach((v, r) => {
-    if (r !== 0) regs[r] = v;
-  });
-  regs[t6] = DATA;
-  regs[t3] = MMIO;
-  regs[s11] = count;
-  return regs;
-}
-
 interface State {
   x: number[];
   pc: number;
@@ -59,16 +24,6 @@ interface State {
   hart: Record<string, unknown>;
 }
 
-/** Sets the registers, the data area and pc = BASE, ready to run from the header; returns the icount. */
-function start(m: Machine, regs: Record<number, number>, bytes: Uint8Array): number {
-  poke(m, DATA, bytes);
-  m.cpu.x.fill(0);
-  for (const [r, v] of Object.entries(regs)) m.cpu.x[Number(r)] = v;
-  m.cpu.pc = BASE | 0;
-  m.cpu.waiting = false;
-  return m.icount;
-}
-
 function stateOf(m: Machine, from: number): State {
   const { x: _x, pc: _pc, icount: _icount, ...hart } = m.cpu.save();
   return { x: Array.from(m.cpu.x.subarray(0, 32)), pc: m.cpu.pc >>> 0, memory: peek(m, DATA, DATA_BYTES), icount: m.icount - from, hart };
@@ -76,7 +31,7 @@ function stateOf(m: Machine, from: number): State {
 
 /** Runs to the WFI in slices of the given sizes (cycled), checking that each run stops exactly at its limit unless the WFI ended it. */
 function sliced(m: Machine, regs: Record<number, number>, bytes: Uint8Array, sizes: number[]): State {
-  const from = start(m, regs, bytes);
+  const from = startLoop(m, regs, bytes);
   for (let i = 0; !m.cpu.waiting; i++) {
     if (m.icount - from > MAX_ICOUNT) throw new Error(`no WFI reached within ${MAX_ICOUNT} instructions (pc 0x${(m.cpu.pc >>> 0).toString(16)})`);
     const limit = m.icount + sizes[i % sizes.length]!;
@@ -190,7 +145,7 @@ describe('run(limit) inside a region', () => {
   it('stops exactly at every limit from 1 to 300 in the state the interpreter reaches there, and resumes to the same final state', () => {
     // The reference: the interpreter, one instruction per run, its state after each.
     const ref = machineWith(program);
-    const from = start(ref, regs, zeros);
+    const from = startLoop(ref, regs, zeros);
     const states: State[] = [stateOf(ref, from)];
     while (!ref.cpu.waiting) {
       ref.run(ref.icount + 1);
@@ -202,7 +157,7 @@ describe('run(limit) inside a region', () => {
     const m = warmMachine();
     expect(sliced(m, regs, zeros, [MAX_ICOUNT])).toEqual(final);
     for (let limit = 1; limit <= 300; limit++) {
-      const at = start(m, regs, zeros);
+      const at = startLoop(m, regs, zeros);
       m.run(at + limit);
       expect(m.icount - at, `stopped at ${limit}`).toBe(limit);
       expect(stateOf(m, at), `state after ${limit}`).toEqual(states[limit]);

@@ -1,0 +1,78 @@
+import { decode16, decode32, type Decoded } from './decode.js';
+import { Op } from './op.js';
+import type { Ram } from '../ram.js';
+
+/** Instructions one call of instrumented compiled code may run at most (the trace holds one entry per instruction). */
+export const TRACE_CAPACITY = 4096;
+
+/** What a traced instruction's entry means, by its op. */
+export const enum TraceKind {
+  OTHER = 0,
+  LOAD = 1,
+  STORE = 2,
+}
+
+/**
+ * What instrumented compiled code (the variant that runs while an execution tap wants
+ * instructions, blocks or memory accesses) reports: entry i of `id`, `value` and `address`
+ * is the i-th instruction one call executed. `id` names the instruction (its pc, raw bits and
+ * the register it writes are in the tables below, filled as code is compiled); `value` is the
+ * register's new value, or for a load the value loaded and for a store the value stored;
+ * `address` is a load's or store's effective address. Instrumented code never traps and never
+ * reaches a device: it leaves before any instruction that takes a slow path, and the
+ * observer steps that one.
+ */
+export class ExecTrace {
+  readonly id = new Int32Array(TRACE_CAPACITY);
+  readonly value = new Int32Array(TRACE_CAPACITY);
+  readonly address = new Int32Array(TRACE_CAPACITY);
+  /** By instruction id: pc (as compiled: virtual in translated mode). */
+  readonly pcs: number[] = [];
+  /** By instruction id: raw bits (the 16 bits of a compressed one). */
+  readonly bits: number[] = [];
+  /** By instruction id: the register written as the decoder names it (0: none, or x0). */
+  readonly rds: number[] = [];
+  /** By instruction id: TraceKind. */
+  readonly kinds: number[] = [];
+  /** By instruction id: bytes a load or store accesses. */
+  readonly sizes: number[] = [];
+  private readonly decoded: Decoded = { op: Op.UNDECODED, rd: 0, rs1: 0, rs2: 0, imm: 0, length: 4 };
+
+  constructor(private readonly ram: Ram) {}
+
+  /** Names the instruction at `pc`, held at RAM offset `offset` (where it was decoded), for compiled code to report; returns its id. */
+  register(pc: number, offset: number): number {
+    const low = this.ram.read(offset, 2);
+    const bits = (low & 3) === 3 ? this.ram.read(offset, 4) : low;
+    const d = this.decoded;
+    if ((bits & 3) === 3) decode32(bits, d);
+    else decode16(bits, d);
+    this.pcs.push(pc >>> 0);
+    this.bits.push(bits >>> 0);
+    this.rds.push(d.rd);
+    this.kinds.push(traceKind(d.op));
+    this.sizes.push(accessSize(d.op));
+    return this.pcs.length - 1;
+  }
+}
+
+function traceKind(op: number): TraceKind {
+  if (op >= Op.LB && op <= Op.LHU) return TraceKind.LOAD;
+  if (op >= Op.SB && op <= Op.SW) return TraceKind.STORE;
+  return TraceKind.OTHER;
+}
+
+function accessSize(op: number): number {
+  switch (op) {
+    case Op.LB:
+    case Op.LBU:
+    case Op.SB:
+      return 1;
+    case Op.LH:
+    case Op.LHU:
+    case Op.SH:
+      return 2;
+    default:
+      return 4;
+  }
+}
