@@ -1,8 +1,8 @@
 // What execution taps cost, and what paging costs (the bench's `taps` part): cpu-bench run
 // bare, with execution streams attached but nobody subscribed, with a pc profile, with the
 // block stream, with an insns$ subscription and with the insn-trace tap; and cpu-bench-sv32
-// (the same workload in S-mode under Sv32) against bare cpu-bench. Modes that run one block
-// or one instruction at a time are timed over the first instructions only (MIPS is a rate).
+// (the same workload in S-mode under Sv32) against bare cpu-bench. Modes that report every
+// instruction or block are timed over the first instructions only (MIPS is a rate).
 import { performance } from 'node:perf_hooks';
 import { EMPTY } from 'rxjs';
 import { liveSession } from '../src/engine/live-session.js';
@@ -24,9 +24,9 @@ export interface TapsSummary {
   paged: { mips: number; bareMips: number; ratio: number; instructions: number };
 }
 
-/** Instructions timed in the modes that step (far fewer than cpu-bench's 400 million). */
-const STEPPED_INSNS = 4_000_000;
-const BLOCK_INSNS = 40_000_000;
+/** Instructions timed in the modes that report every block or instruction (far fewer than cpu-bench's 400 million), and with the insn-trace tap (bound by formatting text). */
+const OBSERVED_INSNS = 40_000_000;
+const TRACED_TEXT_INSNS = 4_000_000;
 
 /** Runs `image` (up to `maxInsns`) observed as `observation`; returns instructions and seconds. */
 async function timedRun(image: ElfImage, observation: Observation, maxInsns: number, elf: Uint8Array): Promise<{ icount: number; seconds: number }> {
@@ -67,9 +67,9 @@ export async function tapsBench(runs: number): Promise<TapsSummary> {
     ['none', Infinity],
     ['idle-streams', Infinity],
     ['profile', Infinity],
-    ['blocks', BLOCK_INSNS],
-    ['insns', STEPPED_INSNS],
-    ['insn-trace', STEPPED_INSNS],
+    ['blocks', OBSERVED_INSNS],
+    ['insns', OBSERVED_INSNS],
+    ['insn-trace', TRACED_TEXT_INSNS],
   ];
   const samples = new Map<Observation, { icount: number; mips: number }[]>(observations.map(([o]) => [o, []]));
   const pagedSamples: { icount: number; mips: number }[] = [];

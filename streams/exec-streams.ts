@@ -73,11 +73,11 @@ export interface TrapBatch {
 
 /** The execution streams a tap may subscribe to (DESIGN §8); each emits one batch per slice. */
 export interface ExecTapStreams {
-  /** Every instruction: the machine runs one instruction at a time while this is subscribed. */
+  /** Every instruction: hot code runs instrumented, the rest one instruction at a time, while this is subscribed. */
   readonly insns$: Observable<InsnBatch>;
-  /** Every basic block: the machine runs one block at a time (compiled code still runs inside). */
+  /** Every basic block (cut from the instruction stream, which runs as for `insns$` while this is subscribed). */
   readonly blocks$: Observable<BlockBatch>;
-  /** Every RAM load and store: the machine runs one instruction at a time while this is subscribed. */
+  /** Every RAM load and store: runs as for `insns$` while this is subscribed. */
   readonly memory$: Observable<MemoryBatch>;
   readonly mmio$: Observable<MmioBatch>;
   readonly traps$: Observable<TrapBatch>;
@@ -125,10 +125,10 @@ type Listener = 'insns' | 'blocks' | 'memory' | 'other';
 /**
  * The engine's side of the execution taps: gathers what the machine reports during a slice
  * and emits it as batches at `flush`. Subscriptions are counted: the machine reports nothing
- * (and runs at full speed) while nobody listens, runs one instruction at a time only while
- * `insns$` or `memory$` has a subscriber, one block at a time while `blocks$` has one, and
- * stops for pc samples only while `samples$` has one; the last unsubscription (or completion)
- * switches each off.
+ * (and runs at full speed) while nobody listens, runs instrumented compiled code and steps
+ * the rest only while `insns$`, `memory$` or `blocks$` has a subscriber, and stops for pc
+ * samples only while `samples$` has one; the last unsubscription (or completion) switches
+ * each off.
  */
 export class ExecStreams implements ExecTapStreams, ExecObserver {
   readonly insns$: Observable<InsnBatch>;

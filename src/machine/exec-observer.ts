@@ -4,8 +4,7 @@
  */
 export interface ExecObserver {
   /**
-   * An instruction retired (only while instructions are observed: the machine then runs one
-   * instruction at a time): the icount before it, its pc, its raw bits (0 when they cannot be
+   * An instruction retired (only while instructions are observed): the icount before it, its pc, its raw bits (0 when they cannot be
    * read from RAM at that pc), the register it wrote (0: none) and its new value.
    */
   insn(icount: number, pc: number, bits: number, rd: number, value: number): void;
@@ -27,11 +26,11 @@ export interface ExecObserver {
 
 /** Which reports an observer wants; the machine pays only for these. */
 export interface ExecWants {
-  /** Every instruction (the machine runs one at a time). */
+  /** Every instruction (hot code then runs instrumented, the rest one instruction at a time: see ExecRunner). */
   insns: boolean;
-  /** Every basic block (the machine runs one block at a time). */
+  /** Every basic block (run as for `insns`). */
   blocks: boolean;
-  /** Every RAM load and store (the machine runs one instruction at a time). */
+  /** Every RAM load and store (run as for `insns`). */
   memory: boolean;
   /** Report the pc every this many instructions (0: never); costs a stop per sample. */
   samplePeriod: number;

@@ -7,13 +7,12 @@ import type { TapSession } from './tap.js';
 /** Default output file of the `insn-trace` tap. */
 export const INSN_TRACE_FILE = 'insn-trace.txt';
 
-
 /**
  * Built-in tap `insn-trace[=FILE]`: one line per instruction retired — icount, pc, raw bits,
  * disassembly, and the register written with its new value — and one line per trap entry:
  * `        42 80000010 00a00513 addi a0, zero, 10  a0=0000000a`,
- * `       108 trap cause=0000000b tval=00000000 epc=80000040`. While it runs the machine executes
- * one instruction at a time (about 1–3 million instructions per second).
+ * `       108 trap cause=0000000b tval=00000000 epc=80000040`. Formatting the text bounds it to
+ * about a million instructions per second (docs/taps.md has the costs).
  */
 export function insnTrace(session: TapSession): Subscription {
   const file = openLineFile(session.options['file'] ?? INSN_TRACE_FILE, 'insn-trace');

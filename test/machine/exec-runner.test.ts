@@ -1,6 +1,6 @@
 // The machine under observation (exec-runner.ts): RAM accesses as a tap sees them, and blocks,
-// samples and accesses that do not depend on where the engine's slices end nor on whether the
-// machine runs block by block (compiled code inside) or one instruction at a time.
+// samples and accesses that do not depend on where the engine's slices end nor on what else is
+// observed.
 import { describe, expect, it } from 'vitest';
 import type { ExecObserver, ExecWants } from '../../src/machine/exec-observer.js';
 import type { Machine } from '../../src/machine/machine.js';
@@ -77,7 +77,7 @@ describe('observed runs', () => {
     expect(seen.rows['trap']).toEqual([[205, 11]]);
   });
 
-  it('reports the same blocks, samples and accesses whatever the slice size, block by block or one instruction at a time', () => {
+  it('reports the same blocks, samples and accesses whatever the slice size and whatever else is observed', () => {
     const reference = recorder();
     const m0 = machineWith(LOOP);
     m0.observe(reference, ALL);
