@@ -1,4 +1,4 @@
-import { defer, EMPTY, finalize, map, Subject, type Observable } from 'rxjs';
+import { defer, finalize, map, Subject, type Observable } from 'rxjs';
 import type { ExecObserver, ExecWants } from '../src/machine/exec-observer.js';
 import type { Machine } from '../src/machine/machine.js';
 
@@ -85,8 +85,6 @@ export interface ExecTapStreams {
   samples$(everyIcount: number): Observable<SampleBatch>;
 }
 
-/** The streams of a session that reports no execution (`rrvm gdb`'s taps): each completes at once. */
-export const NO_EXEC: ExecTapStreams = { insns$: EMPTY, blocks$: EMPTY, memory$: EMPTY, mmio$: EMPTY, traps$: EMPTY, samples$: () => EMPTY };
 
 /** A growable column of numbers. */
 class Column<T extends Float64Array | Uint32Array | Uint16Array | Uint8Array> {

@@ -11,8 +11,9 @@ import { writeOut } from './stdout.js';
 import { addNetPcapOption, netPcapTap } from './net-options.js';
 import { Subject } from 'rxjs';
 import { EventStream } from '../../streams/event-stream.js';
-import { NO_EXEC } from '../../streams/exec-streams.js';
+import { ExecStreams } from '../../streams/exec-streams.js';
 import { attachTaps } from '../../streams/taps/attach-taps.js';
+import { addTapOption, loadTaps } from './tap-options.js';
 import type { NetTxFrame } from '../../streams/taps/tap.js';
 
 /** Options of `rrvm gdb`. */
@@ -26,6 +27,8 @@ interface GdbOptions {
   drive: string[];
   /** `--net-pcap FILE`: the frames, each once, however often gdb goes back. */
   netPcap?: string;
+  /** `--tap` specs: each sees the execution once, however often gdb goes back. */
+  tap: string[];
 }
 
 /** The host gdb connects from unless `--listen` says otherwise: this machine only. */
@@ -58,8 +61,9 @@ Example (two terminals):
 Time only moves inside the recording: continue stops at its end ("No more
 reverse-execution history", with the reason on gdb's console), reverse-continue at its
 start. The guest's console goes to rrvm's stdout, each line once, however often gdb goes
-back over it. Writes to registers or memory are refused: the replay would no longer match
-the log.
+back over it; so do taps (--tap insn-trace=t.txt): they see the execution as far as gdb
+took it, once, and their files are complete when rrvm exits. Writes to registers or memory
+are refused: the replay would no longer match the log.
 `;
 
 /** `rrvm gdb run.rrlog`: serves a recording to gdb-multiarch, with reverse execution. */
@@ -74,21 +78,28 @@ export function gdbCommand(program: Command): void {
     .option('--port <n>', 'TCP port on 127.0.0.1 (0: any free port)', parseIntInRange(0, 65535), DEFAULT_PORT)
     .addOption(new Option('--listen <host:port>', 'listen on this address instead, e.g. 0.0.0.0:1234 to accept other machines (anyone who can connect controls the debugger)').argParser(parseListen).conflicts('port'))
     .option('--snapshot-mem <size>', 'memory for automatic snapshots, e.g. 256M (default: 4 × guest RAM; more: faster reverse execution)', parseMemorySize);
-  addNetPcapOption(addDriveOption(addElfOptions(cmd)))
+  addTapOption(addNetPcapOption(addDriveOption(addElfOptions(cmd))))
     .addHelpText('after', EXAMPLE)
     .action(async (logPath: string, opts: GdbOptions) => {
-      const { reader, image } = openRecording(logPath, { elf: opts.elf, force: opts.force });
+      const { reader, image, elf } = openRecording(logPath, { elf: opts.elf, force: opts.force });
       const drives = openReplayDrives(reader.header.disks, parseDrives(opts.drive), { path: logPath, files: reader.embedded });
-      // The pcap tap sees events and sent frames only past the furthest point reached: each frame once.
+      const taps = [...(await loadTaps(opts.tap)), ...netPcapTap(opts.netPcap, reader.header.icountShift)];
+      // Taps see events, console output, sent frames and execution only past the furthest point reached: each once.
       const events = new EventStream();
+      const console$ = new Subject<{ icount: number; bytes: Uint8Array }>();
       const netTx$ = new Subject<NetTxFrame>();
-      const pcap = attachTaps(netPcapTap(opts.netPcap, reader.header.icountShift), { mode: 'replay', events$: events.events$, console$: new Subject(), netTx$, exec: NO_EXEC });
+      const exec = new ExecStreams();
+      const attached = attachTaps(taps, { mode: 'replay', events$: events.events$, console$, netTx$, exec, elf });
       const session = new TimeTravelSession({
         image,
         reader,
         drives,
         events,
-        onConsole: (bytes) => writeOut(bytes),
+        exec,
+        onConsole: (bytes) => {
+          writeOut(bytes);
+          console$.next({ icount: session.icount, bytes });
+        },
         onNetTx: (netdev, frame, icount) => netTx$.next({ icount, netdev, frame }),
         ...(opts.snapshotMem !== undefined ? { snapshotMemBytes: opts.snapshotMem } : {}),
       });
@@ -97,8 +108,12 @@ export function gdbCommand(program: Command): void {
       const address = `${host.includes(':') ? `[${host}]` : host}:${server.port}`;
       process.stderr.write(`rrvm: waiting for gdb on ${address} (one client); in gdb-multiarch type:\ntarget remote ${address}\n`);
       const how = await server.finished;
-      // The capture ends where gdb left (the recording's end only if execution got there).
-      pcap.unsubscribe();
+      // The taps' output ends as far as gdb took execution (the recording's end only if it got there).
+      events.complete();
+      console$.complete();
+      netTx$.complete();
+      exec.complete();
+      await attached.finish();
       process.stderr.write(`rrvm: gdb ${how === 'detach' ? 'detached' : how === 'kill' ? 'killed the session' : 'disconnected'} at icount ${session.icount}\n`);
       process.exitCode = ExitStatus.OK;
     });

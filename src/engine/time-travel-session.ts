@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToHost } from 'node:timers/promises';
 import { decodeSnapshot, type LogReader } from '../../codecs/index.js';
 import { EventStream } from '../../streams/event-stream.js';
+import type { ExecStreams } from '../../streams/exec-streams.js';
 import type { StopReason } from '../core/stop-reason.js';
 import { peekCsr } from '../machine/cpu/csr-file.js';
 import type { ElfImage } from '../machine/elf-image.js';
@@ -43,6 +44,8 @@ export interface TimeTravelOptions {
   drives?: readonly Drive[];
   /** Frames the guest transmits, each once: only when execution first passes it (nothing is sent anywhere). */
   onNetTx?: (netdev: number, frame: Uint8Array, icount: number) => void;
+  /** The execution taps' streams: they report each instruction once, when execution first passes it. */
+  exec?: ExecStreams;
 }
 
 /** Where a forward run stopped. */
@@ -84,6 +87,8 @@ export class TimeTravelSession implements DebugTarget {
   private diverged: { icount: number; message: string } | null = null;
   /** The closing events were checked at the current end position (reset by any restore). */
   private finished = false;
+  /** The furthest icount execution reached: execution taps are suspended below it. */
+  private furthest: number;
 
   constructor(options: TimeTravelOptions) {
     const { reader } = options;
@@ -100,10 +105,12 @@ export class TimeTravelSession implements DebugTarget {
       config: replayMachineConfig(reader.header, reader.name),
       maxInsns: Infinity,
       onConsole: (bytes) => options.onConsole(bytes),
+      ...(options.exec === undefined ? {} : { exec: options.exec }),
     });
     const start = logStartSnapshot(reader);
     if (start !== null) restoreSnapshotRecord(decodeSnapshot(start.bytes, this.session.machine.saveRecords(), start.name), this.session, this.mode, reader.header, start.name);
     this.startIcount = this.session.machine.icount;
+    this.furthest = this.startIcount;
     this.snapshots = new SnapshotStore(options.snapshotMemBytes ?? 4 * reader.header.ramBytes);
     this.snapshotEvery = options.snapshotEvery ?? SNAPSHOT_EVERY;
     this.takeSnapshot();
@@ -382,7 +389,10 @@ export class TimeTravelSession implements DebugTarget {
     for (;;) {
       if (this.diverged !== null && machine.icount >= this.diverged.icount) return { kind: 'divergence', message: this.diverged.message };
       if (machine.icount >= target) return { kind: 'target' };
-      const limit = Math.min(target, this.nextSnapshotIcount(), machine.icount + SLICE_ICOUNT);
+      // Execution taps heard everything up to the furthest point already: they resume there.
+      const behind = machine.icount < this.furthest;
+      machine.suspendObservation(behind);
+      const limit = Math.min(target, this.nextSnapshotIcount(), machine.icount + SLICE_ICOUNT, behind ? this.furthest : Infinity);
       let outcome: ReturnType<Session['runSlice']>;
       try {
         if (machine.icount === skipBreakpointAt) {
@@ -404,6 +414,7 @@ export class TimeTravelSession implements DebugTarget {
         this.diverged = { icount: machine.icount, message: err.message };
         return { kind: 'divergence', message: err.message };
       }
+      this.furthest = Math.max(this.furthest, machine.icount);
       if (cpu.breakpointHit) {
         cpu.breakpointHit = false;
         if (hits) return { kind: 'breakpoint' };

@@ -50,7 +50,7 @@ function endsBlock(op: number): boolean {
  * Cuts the instructions the hart runs into the basic blocks an observer hears of. A block's
  * shape is read from the code when it opens (up to its first block-ending instruction, the end
  * of its page, or 64 instructions); it is reported when all of it ran, or cut short by a trap,
- * a stop or the end of observation. It stays open across slices, so what is reported does not
+ * a halt or the end of observation. It stays open across slices, so what is reported does not
  * depend on where slices end.
  */
 export class BlockTracker {
@@ -88,7 +88,7 @@ export class BlockTracker {
     this.observer.block(this.blockIcount, this.blockPc, shape.insns, shape.offsets[shape.insns]!);
   }
 
-  /** Reports the open block as far as it ran up to `icount` (a trap, a stop, the end of observation). */
+  /** Reports the open block as far as it ran up to `icount` (a trap, a halt, the end of observation). */
   flushAt(icount: number): void {
     const shape = this.open;
     this.open = null;

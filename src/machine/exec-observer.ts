@@ -11,7 +11,7 @@ export interface ExecObserver {
   /**
    * A basic block ran: `insns` instructions (`bytes` bytes of code) from `pc`, the first one at
    * `icount`. A block ends after a jump, branch, system instruction or CSR access, at a trap,
-   * a halt, a debugger stop, a page boundary, or after 64 instructions.
+   * a halt, a page boundary, or after 64 instructions (a debugger stop does not end it).
    */
   block(icount: number, pc: number, insns: number, bytes: number): void;
   /** A load (`write` false) or store of RAM retired: effective address, size in bytes, value. */

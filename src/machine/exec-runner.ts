@@ -49,6 +49,8 @@ export class ExecRunner {
   /** Control reached the pc by a jump, branch or trap (where code heats up), and by a JALR. */
   private jumpedHere = true;
   private byJalr = false;
+  /** Where the last observed run ended (the machine may be elsewhere since: see Machine.suspendObservation). */
+  private reachedIcount: number;
 
   constructor(
     private readonly target: RunTarget,
@@ -58,6 +60,7 @@ export class ExecRunner {
     this.stepping = wants.insns || wants.memory || wants.blocks;
     this.code = new GuestCode(target.cpu, target.ram);
     this.blocks = wants.blocks ? new BlockTracker(this.code, observer) : null;
+    this.reachedIcount = target.cpu.icount;
   }
 
   /** The trap hook: reports the trap and, while stepping, ends the run right after trap entry. */
@@ -77,6 +80,11 @@ export class ExecRunner {
 
   /** `Machine.run` under observation. */
   run(limitIcount: number): void {
+    this.observeTo(limitIcount);
+    this.reachedIcount = this.target.cpu.icount;
+  }
+
+  private observeTo(limitIcount: number): void {
     const period = this.wants.samplePeriod;
     if (period === 0) return this.runBody(limitIcount);
     const { cpu } = this.target;
@@ -111,9 +119,9 @@ export class ExecRunner {
     this.blocks?.forgetCode();
   }
 
-  /** Reports the block still open (call when the run ends or observation stops). */
+  /** Reports the block still open as far as observed execution reached (call when the run ends or observation stops). */
   flush(): void {
-    this.blocks?.flushAt(this.target.cpu.icount);
+    this.blocks?.flushAt(this.reachedIcount);
   }
 
   private runBody(limitIcount: number): void {
@@ -135,8 +143,9 @@ export class ExecRunner {
       this.reportTraced(icount, ran);
       this.jumpedHere = true;
       this.byJalr = cpu.leftByJalr;
-      // A store into a watched range or into tohost (a halt) ends it.
-      if (target.watchHit !== null || target.halted !== null) return this.flush();
+      // A store into a watched range (a debugger stop) or into tohost (a halt) ends the run.
+      if (target.halted !== null) this.blocks?.flushAt(cpu.icount);
+      if (target.watchHit !== null || target.halted !== null) return;
     }
   }
 
@@ -169,7 +178,8 @@ export class ExecRunner {
     const stopped = cpu.breakpointHit || target.watchHit !== null;
     // Idle in WFI: nothing ran and no trap moved the pc.
     const idle = cpu.icount === icount && cpu.pc === pc && !this.trapTaken;
-    if (this.trapTaken || stopped || idle || target.halted !== null) this.blocks?.flushAt(cpu.icount);
+    // A debugger stop leaves the block open: it goes on when execution does.
+    if (this.trapTaken || target.halted !== null) this.blocks?.flushAt(cpu.icount);
     else this.blocks?.ran(cpu.icount);
     this.jumpedHere = this.trapTaken || cpu.pc !== ((pc + length) | 0);
     this.byJalr = op === Op.JALR && !this.trapTaken;

@@ -167,6 +167,8 @@ export class Machine {
 
   /** Runs and reports while an execution tap listens (null: run free). */
   private runner: ExecRunner | null = null;
+  /** See suspendObservation. */
+  private observationSuspended = false;
 
   /** Instructions executed so far. */
   get icount(): number {
@@ -262,7 +264,7 @@ export class Machine {
    * nothing pending. Never runs past a device deadline without updating that device.
    */
   run(limitIcount: number): void {
-    if (this.runner !== null) this.runner.run(limitIcount);
+    if (this.runner !== null && !this.observationSuspended) this.runner.run(limitIcount);
     else this.runFree(limitIcount);
   }
 
@@ -277,6 +279,25 @@ export class Machine {
       else this.runner.flush();
     }
     this.runner = runner;
+    this.hookRunner();
+  }
+
+  /**
+   * Suspends observation (true) or resumes it: while suspended the observer hears nothing and
+   * the machine runs as if unobserved, and what observation had open (a block, the last pc
+   * sample) waits for it. For a debugger going back over execution already reported: it
+   * resumes at the very icount where it suspended, so nothing is reported twice or cut.
+   */
+  suspendObservation(suspended: boolean): void {
+    if (suspended === this.observationSuspended) return;
+    this.observationSuspended = suspended;
+    this.hookRunner();
+  }
+
+  /** Connects the observer's device-access and trap hooks, or disconnects them (no observer, or suspended). */
+  private hookRunner(): void {
+    const runner = this.observationSuspended ? null : this.runner;
+    if (runner !== null) runner.trapTaken = false;
     this.bus.mmioObserver = runner === null ? null : (write, device, offset, size, value) => runner.onMmio(write, device, offset, size, value);
     this.cpu.onTrap = runner === null ? null : (cause, tval, epc) => runner.onTrap(cause, tval, epc);
   }
@@ -292,7 +313,7 @@ export class Machine {
     while (this.halted === null && cpu.icount < limitIcount) {
       this.updateDevices();
       cpu.run(Math.min(limitIcount, Math.max(this.nextDeadline(), cpu.icount + 1)));
-      if (cpu.breakpointHit || this.watchHit !== null || this.runner?.trapTaken === true) return;
+      if (cpu.breakpointHit || this.watchHit !== null || (this.runner?.trapTaken === true && !this.observationSuspended)) return;
       if (cpu.waiting) {
         this.updateDevices();
         if ((cpu.mip & cpu.mie) === 0) return;

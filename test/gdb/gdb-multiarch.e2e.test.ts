@@ -5,7 +5,7 @@
 // without it (and fail instead when RRVM_REQUIRE_TOOLS=1).
 import { spawn } from 'node:child_process';
 import { connect, createServer, type AddressInfo } from 'node:net';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeCli, rrvm, RRVM_CLI } from '../cli/cli-harness.js';
@@ -116,6 +116,29 @@ describe.skipIf(skip)('rrvm gdb with gdb-multiarch', () => {
     expect(rr.code, context).toBe(0);
     const ticks = rr.stdout.split('\n').filter((line) => line.startsWith('tick '));
     expect(ticks).toEqual(Array.from({ length: 20 }, (_, i) => `tick ${i + 1} counter=${((i + 1) * (i + 2)) / 2}`));
+  }, 240_000);
+
+  it('taps see the execution once, as `rrvm replay` does, however gdb goes back and forth', async () => {
+    const taps = (dir: string): string[] => ['insn-trace', 'mmio', 'events-jsonl', 'coverage'].flatMap((tap) => ['--tap', `${tap}=${join(dir, tap)}.txt`]);
+    const replayed = temp.path('replayed');
+    const debugged = temp.path('debugged');
+    mkdirSync(replayed);
+    mkdirSync(debugged);
+    const replay = rrvm(['replay', log, ...taps(replayed)]);
+    expect(replay.code, describeCli(replay)).toBe(0);
+    const server = await startRrvmGdb(log, ['--port', '0', ...taps(debugged)]);
+    const commands = ['break bump', 'continue', 'stepi', 'stepi', 'reverse-stepi', 'reverse-stepi', 'continue', 'monitor seek 0', 'maint flush register-cache'];
+    commands.push('continue', 'delete', 'continue', 'reverse-stepi', 'reverse-stepi', 'continue', 'detach');
+    const gdb = await runGdb(ELF, server.address, commands);
+    const rr = await server.exit();
+    const context = `--- gdb output\n${gdb.output}\n--- rrvm stderr\n${rr.stderr}`;
+    expect(rr.code, context).toBe(0);
+    expect(gdb.output, context).toMatch(/No more reverse-execution history/);
+    for (const tap of ['insn-trace', 'mmio', 'events-jsonl', 'coverage']) {
+      const expected = readFileSync(join(replayed, `${tap}.txt`), 'utf8');
+      expect(expected.length, `${tap} wrote something`).toBeGreaterThan(0);
+      expect(readFileSync(join(debugged, `${tap}.txt`), 'utf8'), tap).toBe(expected);
+    }
   }, 240_000);
 
   it('refuses writes to registers and memory, naming the reason', async () => {

@@ -97,6 +97,30 @@ describe('observed runs', () => {
     }
   });
 
+  it('reports the same blocks when a breakpoint stops the run inside one and the run goes on from there', () => {
+    const reference = recorder();
+    const m0 = machineWith(LOOP);
+    m0.observe(reference, ALL);
+    runSliced(m0, 10_000);
+    const m = machineWith(LOOP);
+    const seen = recorder();
+    m.observe(seen, ALL);
+    // The loop's store, in the middle of its block: stops before it on every trip.
+    m.cpu.setBreakpoint(0x80000018);
+    let stops = 0;
+    for (let before = -1; m.icount !== before; ) {
+      before = m.icount;
+      // As a debugger resumes: one instruction with the breakpoint lifted, then on.
+      m.cpu.stepOverBreakpoint(() => m.run(m.icount + 1));
+      m.run(10_000);
+      if (m.cpu.breakpointHit) stops++;
+      m.cpu.breakpointHit = false;
+    }
+    m.flushObservations();
+    expect(stops).toBe(50);
+    for (const kind of ['block', 'insn', 'memory', 'trap']) expect(seen.rows[kind], kind).toEqual(reference.rows[kind]);
+  });
+
   it('reports each block and sample once when what is observed changes at a slice boundary', () => {
     const reference = recorder();
     const m0 = machineWith(LOOP);
