@@ -9,7 +9,10 @@ export interface LineFile {
 
 /** A binary file written in pieces, buffered, with synchronous writes (complete once `close` returns). */
 export interface ByteFile {
+  /** Buffers `bytes` (kept as they are: the caller must not change them afterwards). */
   write(bytes: Uint8Array): void;
+  /** Writes what is buffered and then `bytes`, now (the caller may reuse `bytes` afterwards). */
+  writeNow(bytes: Uint8Array): void;
   close(): void;
 }
 
@@ -27,16 +30,19 @@ export function openByteFile(path: string, tap: string): ByteFile {
   }
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
-  const flush = (): void => {
-    if (fd === null || pending.length === 0) return;
-    const bytes = Buffer.concat(pending);
-    pending = [];
-    pendingBytes = 0;
+  const writeAll = (bytes: Uint8Array): void => {
     try {
-      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
+      for (let done = 0; done < bytes.length; ) done += writeSync(fd!, bytes, done);
     } catch (err) {
       throw fail(err);
     }
+  };
+  const flush = (): void => {
+    if (fd === null || pending.length === 0) return;
+    const bytes = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
+    pending = [];
+    pendingBytes = 0;
+    writeAll(bytes);
   };
   return {
     write(bytes) {
@@ -44,6 +50,11 @@ export function openByteFile(path: string, tap: string): ByteFile {
       pending.push(bytes);
       pendingBytes += bytes.length;
       if (pendingBytes >= FLUSH_BYTES) flush();
+    },
+    writeNow(bytes) {
+      if (fd === null) return;
+      flush();
+      writeAll(bytes);
     },
     close() {
       if (fd === null) return;
