@@ -33,10 +33,10 @@ export function coverage(session: TapSession): Subscription | Promise<void> {
   // Fails now, before the run, when the file cannot be created.
   if (lcovPath !== undefined) openLineFile(lcovPath, 'coverage').close();
   const file = openLineFile(path, 'coverage');
-  /** `pc:bytes` of each distinct block → how many times it ran. */
-  const runs = new Map<string, number>();
+  /** Each distinct block (blockKey) → how many times it ran. */
+  const runs = new Map<number, number>();
   const finish = (): void => {
-    const blocks = [...runs.keys()].map((key) => key.split(':').map(Number) as [number, number]);
+    const blocks = [...runs.keys()].map(blockOf);
     blocks.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     const ranges: [number, number][] = [];
     for (const [start, bytes] of blocks) {
@@ -54,7 +54,7 @@ export function coverage(session: TapSession): Subscription | Promise<void> {
   };
   const next = (b: BlockBatch): void => {
     for (let i = 0; i < b.count; i++) {
-      const key = `${b.pc[i]!}:${b.bytes[i]!}`;
+      const key = b.pc[i]! * BYTES_RANGE + b.bytes[i]!;
       runs.set(key, (runs.get(key) ?? 0) + 1);
     }
   };
@@ -79,17 +79,25 @@ export function coverage(session: TapSession): Subscription | Promise<void> {
   });
 }
 
+/** Block sizes in bytes are below this (at most 64 instructions of 4 bytes): a block's key is `pc * BYTES_RANGE + bytes`, an exact integer. */
+const BYTES_RANGE = 512;
+
+/** The pc and size in bytes of the block with key `key`. */
+function blockOf(key: number): [number, number] {
+  return [Math.floor(key / BYTES_RANGE), key % BYTES_RANGE];
+}
+
 /** True when the cross binutils' addr2line runs. */
 function haveAddr2line(): boolean {
   return spawnSync(ADDR2LINE, ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-/** Writes the lcov file for block runs `runs` (`pc:bytes` → count) of the code in `elf`. */
-function writeLcov(path: string, elf: Uint8Array, runs: Map<string, number>): void {
+/** Writes the lcov file for block runs `runs` (blockKey → count) of the code in `elf`. */
+function writeLcov(path: string, elf: Uint8Array, runs: Map<number, number>): void {
   const code = elfCode(elf);
   const hits = new Map<number, number>(code.starts().map((a) => [a, 0]));
   for (const [key, count] of runs) {
-    const [pc, bytes] = key.split(':').map(Number) as [number, number];
+    const [pc, bytes] = blockOf(key);
     for (let a = pc, len = code.lengthAt(a); len > 0 && a < pc + bytes; a += len, len = code.lengthAt(a)) hits.set(a, (hits.get(a) ?? 0) + count);
   }
   const addresses = [...hits.keys()].sort((a, b) => a - b);
