@@ -37,6 +37,8 @@ export class ExecTrace {
   /** By instruction id: bytes a load or store accesses. */
   readonly sizes: number[] = [];
   private readonly decoded: Decoded = { op: Op.UNDECODED, rd: 0, rs1: 0, rs2: 0, imm: 0, length: 4 };
+  /** Ids by `pc:bits`: code compiled again (a region that took in another root) reuses them. */
+  private readonly known = new Map<string, number>();
 
   constructor(private readonly ram: Ram) {}
 
@@ -44,6 +46,10 @@ export class ExecTrace {
   register(pc: number, offset: number): number {
     const low = this.ram.read(offset, 2);
     const bits = (low & 3) === 3 ? this.ram.read(offset, 4) : low;
+    const key = `${pc >>> 0}:${bits >>> 0}`;
+    const known = this.known.get(key);
+    if (known !== undefined) return known;
+    this.known.set(key, this.pcs.length);
     const d = this.decoded;
     if ((bits & 3) === 3) decode32(bits, d);
     else decode16(bits, d);
