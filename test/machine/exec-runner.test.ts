@@ -33,6 +33,15 @@ function runSliced(m: Machine, slice: number): void {
 const LOOP = [0x800003b7, 0x02838393, 0x30539073, 0x03200293, 0x800015b7, 0xfff28293, 0x0055a023, 0x0005a303, 0xfe029ae3, 0x00000073, 0x10500073];
 const ALL: ExecWants = { insns: true, blocks: true, memory: true, samplePeriod: 7 };
 
+/** What observing everything in LOOP, run in one slice, reports. */
+function referenceRun(): ReturnType<typeof recorder> {
+  const reference = recorder();
+  const m = machineWith(LOOP);
+  m.observe(reference, ALL);
+  runSliced(m, 10_000);
+  return reference;
+}
+
 describe('observed runs', () => {
   it('reports RAM loads, stores, AMOs and LR/SC with address, size and value; device accesses and failed SCs are not RAM accesses', () => {
     const m = machineWith([
@@ -78,10 +87,7 @@ describe('observed runs', () => {
   });
 
   it('reports the same blocks, samples and accesses whatever the slice size and whatever else is observed', () => {
-    const reference = recorder();
-    const m0 = machineWith(LOOP);
-    m0.observe(reference, ALL);
-    runSliced(m0, 10_000);
+    const reference = referenceRun();
     expect(reference.rows['memory']).toHaveLength(100);
     expect(reference.rows['sample']!.map(([icount]) => icount)).toEqual(Array.from({ length: 30 }, (_, k) => 7 * k));
     for (const slice of [1, 2, 5, 13]) {
@@ -98,10 +104,7 @@ describe('observed runs', () => {
   });
 
   it('reports the same blocks when a breakpoint stops the run inside one and the run goes on from there', () => {
-    const reference = recorder();
-    const m0 = machineWith(LOOP);
-    m0.observe(reference, ALL);
-    runSliced(m0, 10_000);
+    const reference = referenceRun();
     const m = machineWith(LOOP);
     const seen = recorder();
     m.observe(seen, ALL);
@@ -122,10 +125,7 @@ describe('observed runs', () => {
   });
 
   it('reports each block and sample once when what is observed changes at a slice boundary', () => {
-    const reference = recorder();
-    const m0 = machineWith(LOOP);
-    m0.observe(reference, ALL);
-    runSliced(m0, 10_000);
+    const reference = referenceRun();
     const m = machineWith(LOOP);
     const seen = recorder();
     const blocksOnly = { ...ALL, insns: false, memory: false };
