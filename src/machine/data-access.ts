@@ -18,37 +18,21 @@ export interface PlannedAccess {
 /** `kind` bits of a PlannedAccess. */
 export const AccessKind = { LOAD: 1, STORE: 2 } as const;
 
-/** Fills `plan` for the instruction `d` with registers `x` (kind 0 for anything that is not a load, store or AMO). */
-export function planAccess(d: Decoded, x: Int32Array, plan: PlannedAccess): void {
-  let kind = 0;
-  let size = 4;
-  switch (d.op) {
+/** What op `op` does to memory: AccessKind bits (0: nothing; both for an AMO). */
+export function accessKind(op: number): number {
+  switch (op) {
     case Op.LB:
     case Op.LBU:
-      kind = AccessKind.LOAD;
-      size = 1;
-      break;
     case Op.LH:
     case Op.LHU:
-      kind = AccessKind.LOAD;
-      size = 2;
-      break;
     case Op.LW:
     case Op.LR_W:
-      kind = AccessKind.LOAD;
-      break;
+      return AccessKind.LOAD;
     case Op.SB:
-      kind = AccessKind.STORE;
-      size = 1;
-      break;
     case Op.SH:
-      kind = AccessKind.STORE;
-      size = 2;
-      break;
     case Op.SW:
     case Op.SC_W:
-      kind = AccessKind.STORE;
-      break;
+      return AccessKind.STORE;
     case Op.AMOSWAP_W:
     case Op.AMOADD_W:
     case Op.AMOXOR_W:
@@ -58,11 +42,33 @@ export function planAccess(d: Decoded, x: Int32Array, plan: PlannedAccess): void
     case Op.AMOMAX_W:
     case Op.AMOMINU_W:
     case Op.AMOMAXU_W:
-      kind = AccessKind.LOAD | AccessKind.STORE;
-      break;
+      return AccessKind.LOAD | AccessKind.STORE;
+    default:
+      return 0;
   }
+}
+
+/** Bytes a load, store or AMO `op` accesses (4 for anything else). */
+export function accessSize(op: number): 1 | 2 | 4 {
+  switch (op) {
+    case Op.LB:
+    case Op.LBU:
+    case Op.SB:
+      return 1;
+    case Op.LH:
+    case Op.LHU:
+    case Op.SH:
+      return 2;
+    default:
+      return 4;
+  }
+}
+
+/** Fills `plan` for the instruction `d` with registers `x` (kind 0 for anything that is not a load, store or AMO). */
+export function planAccess(d: Decoded, x: Int32Array, plan: PlannedAccess): void {
+  const kind = accessKind(d.op);
   plan.kind = kind;
-  plan.size = size;
+  plan.size = accessSize(d.op);
   plan.rd = d.rd;
   // AMOs, LR and SC address rs1 itself; decode leaves their imm at 0.
   plan.address = (x[d.rs1]! + (kind === 0 ? 0 : d.imm)) >>> 0;

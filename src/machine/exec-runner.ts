@@ -1,5 +1,4 @@
 import type { Cpu } from './cpu/cpu.js';
-import { TraceKind } from './cpu/exec-trace.js';
 import { dataPriv } from './cpu/mmu.js';
 import { Op } from './cpu/op.js';
 import { Priv } from './cpu/trap-cause.js';
@@ -204,9 +203,9 @@ export class ExecRunner {
         observer.insn(at, pc, bits[insn]!, rd, rd === 0 ? 0 : value[i]! >>> 0);
       }
       const kind = kinds[insn]!;
-      if (wants.memory && kind !== TraceKind.OTHER) {
+      if (wants.memory && kind !== 0) {
         const size = sizes[insn]!;
-        observer.memory(at, kind === TraceKind.STORE, address[i]! >>> 0, size, (value[i]! & SIZE_MASK[size]!) >>> 0);
+        observer.memory(at, kind === AccessKind.STORE, address[i]! >>> 0, size, (value[i]! & SIZE_MASK[size]!) >>> 0);
       }
     }
   }

@@ -296,8 +296,9 @@ export class Machine {
 
   /** Connects the observer's device-access and trap hooks, or disconnects them (no observer, or suspended). */
   private hookRunner(): void {
+    // A trap seen before a suspension must not end runs while suspended, nor the first one after.
+    if (this.runner !== null) this.runner.trapTaken = false;
     const runner = this.observationSuspended ? null : this.runner;
-    if (runner !== null) runner.trapTaken = false;
     this.bus.mmioObserver = runner === null ? null : (write, device, offset, size, value) => runner.onMmio(write, device, offset, size, value);
     this.cpu.onTrap = runner === null ? null : (cause, tval, epc) => runner.onTrap(cause, tval, epc);
   }
@@ -313,7 +314,7 @@ export class Machine {
     while (this.halted === null && cpu.icount < limitIcount) {
       this.updateDevices();
       cpu.run(Math.min(limitIcount, Math.max(this.nextDeadline(), cpu.icount + 1)));
-      if (cpu.breakpointHit || this.watchHit !== null || (this.runner?.trapTaken === true && !this.observationSuspended)) return;
+      if (cpu.breakpointHit || this.watchHit !== null || this.runner?.trapTaken === true) return;
       if (cpu.waiting) {
         this.updateDevices();
         if ((cpu.mip & cpu.mie) === 0) return;

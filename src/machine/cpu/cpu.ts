@@ -110,6 +110,8 @@ export class Cpu {
   private readonly code: CodeReader;
   /** The instrumented variants of `blocks` and `pagedBlocks` and what their code reports (see runTraced); made at the first traced run. */
   private traced: { readonly trace: ExecTrace; readonly blocks: BlockCache; readonly pagedBlocks: BlockCache } | null = null;
+  /** Every cache of compiled code: the plain pair, and the instrumented pair once made (a store into code drops from all of them). */
+  private readonly caches: BlockCache[];
   /** RAM offsets of breakpoints: decoded as Op.BREAKPOINT, so they cost nothing elsewhere. */
   private readonly breakpoints = new Set<number>();
   /** RAM offset of a breakpoint being stepped over (decoded as its real instruction), or -1. */
@@ -131,6 +133,7 @@ export class Cpu {
     this.code = { instructionAt: (off) => this.blockInstructionAt(off), branchesBackTo: (entry, end) => this.branchesBackTo(entry, end) };
     this.blocks = new BlockCache(ram.bytes, false, this, this.code);
     this.pagedBlocks = new BlockCache(ram.bytes, true, this, this.code);
+    this.caches = [this.blocks, this.pagedBlocks];
   }
 
   /** What instrumented compiled code reported in the last `runTraced` (null before the first). */
@@ -249,12 +252,7 @@ export class Cpu {
     this.steppingOver = off;
     this.forgetCodeAt(off);
     // One interpreted step must not compile a block here while the breakpoint is lifted.
-    this.blocks.heat[off >>> 1] = 0;
-    this.pagedBlocks.heat[off >>> 1] = 0;
-    if (this.traced !== null) {
-      this.traced.blocks.heat[off >>> 1] = 0;
-      this.traced.pagedBlocks.heat[off >>> 1] = 0;
-    }
+    for (const cache of this.caches) cache.heat[off >>> 1] = 0;
     try {
       run();
     } finally {
@@ -289,10 +287,7 @@ export class Cpu {
       // A 32-bit instruction starting in the previous chunk's last halfword also covers this one.
       const first = Math.max(0, (chunk << (CHUNK_SHIFT - 1)) - 1);
       this.decodedWord.fill(0, first, (chunk + 1) << (CHUNK_SHIFT - 1));
-      this.blocks.drop(chunk << CHUNK_SHIFT, (chunk + 1) << CHUNK_SHIFT);
-      this.pagedBlocks.drop(chunk << CHUNK_SHIFT, (chunk + 1) << CHUNK_SHIFT);
-      this.traced?.blocks.drop(chunk << CHUNK_SHIFT, (chunk + 1) << CHUNK_SHIFT);
-      this.traced?.pagedBlocks.drop(chunk << CHUNK_SHIFT, (chunk + 1) << CHUNK_SHIFT);
+      for (const cache of this.caches) cache.drop(chunk << CHUNK_SHIFT, (chunk + 1) << CHUNK_SHIFT);
     }
   }
 
@@ -502,7 +497,9 @@ export class Cpu {
 
   private makeTraced(): { trace: ExecTrace; blocks: BlockCache; pagedBlocks: BlockCache } {
     const trace = new ExecTrace(this.ram);
-    return { trace, blocks: new BlockCache(this.ram.bytes, false, this, this.code, trace), pagedBlocks: new BlockCache(this.ram.bytes, true, this, this.code, trace) };
+    const traced = { trace, blocks: new BlockCache(this.ram.bytes, false, this, this.code, trace), pagedBlocks: new BlockCache(this.ram.bytes, true, this, this.code, trace) };
+    this.caches.push(traced.blocks, traced.pagedBlocks);
+    return traced;
   }
 
   /**

@@ -1,16 +1,10 @@
 import { decode16, decode32, type Decoded } from './decode.js';
 import { Op } from './op.js';
 import type { Ram } from '../ram.js';
+import { accessKind, accessSize } from '../data-access.js';
 
 /** Instructions one call of instrumented compiled code may run at most (the trace holds one entry per instruction). */
 export const TRACE_CAPACITY = 4096;
-
-/** What a traced instruction's entry means, by its op. */
-export const enum TraceKind {
-  OTHER = 0,
-  LOAD = 1,
-  STORE = 2,
-}
 
 /**
  * What instrumented compiled code (the variant that runs while an execution tap wants
@@ -32,7 +26,7 @@ export class ExecTrace {
   readonly bits: number[] = [];
   /** By instruction id: the register written as the decoder names it (0: none, or x0). */
   readonly rds: number[] = [];
-  /** By instruction id: TraceKind. */
+  /** By instruction id: what it does to memory (AccessKind bits, 0: nothing). */
   readonly kinds: number[] = [];
   /** By instruction id: bytes a load or store accesses. */
   readonly sizes: number[] = [];
@@ -56,29 +50,8 @@ export class ExecTrace {
     this.pcs.push(pc >>> 0);
     this.bits.push(bits >>> 0);
     this.rds.push(d.rd);
-    this.kinds.push(traceKind(d.op));
+    this.kinds.push(accessKind(d.op));
     this.sizes.push(accessSize(d.op));
     return this.pcs.length - 1;
-  }
-}
-
-function traceKind(op: number): TraceKind {
-  if (op >= Op.LB && op <= Op.LHU) return TraceKind.LOAD;
-  if (op >= Op.SB && op <= Op.SW) return TraceKind.STORE;
-  return TraceKind.OTHER;
-}
-
-function accessSize(op: number): number {
-  switch (op) {
-    case Op.LB:
-    case Op.LBU:
-    case Op.SB:
-      return 1;
-    case Op.LH:
-    case Op.LHU:
-    case Op.SH:
-      return 2;
-    default:
-      return 4;
   }
 }
