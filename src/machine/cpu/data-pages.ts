@@ -12,11 +12,13 @@ const MAX_TRACKED = 4096;
  * virtual page number, the RAM offset of the page minus its virtual address (so a RAM offset is
  * `address + delta`), or NO_PAGE, stored XOR NO_PAGE (see there). Filled by the translated
  * slow paths after an access to RAM was translated and permitted while PMP answers the same
- * everywhere (a store only after the walk set D); emptied whenever a translation may change (Cpu.forgetFetchPage: privilege,
- * mstatus, satp, PMP, TLB flushes, restore). One table lookup per access: a miss (NO_PAGE is
- * odd) also fails the alignment test of halfword and word accesses. The tables (4 MiB each)
- * are made when first asked for (a hart that never translates has none; filling them with
- * NO_PAGE took 28 ms per machine) and then filled in place: compiled code holds them.
+ * everywhere (a store only after the walk set D); emptied whenever a translation may change
+ * (Cpu.forgetFetchPage: privilege, mstatus, satp, PMP, TLB flushes, restore). One table lookup
+ * per access (compiled code looks again only when an access site changes page, see
+ * instruction-source.ts): a miss (NO_PAGE is odd) also fails the alignment test of halfword
+ * and word accesses. The tables (4 MiB each) are made when first asked for (a hart that never
+ * translates has none; filling them with NO_PAGE took 28 ms per machine) and then filled in
+ * place: compiled code holds them.
  */
 export class DataPages {
   private load: Int32Array | null = null;

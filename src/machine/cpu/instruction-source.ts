@@ -112,16 +112,21 @@ const ALU: Record<number, (a: string, b: string, i: number) => string> = {
  * treats `a` as physical (RAM is at 0x8000_0000; with a power-of-two RAM size one mask tests
  * range and alignment at once); a paged one adds the delta DataPages holds for a's virtual page
  * (loads and stores apart, held XOR NO_PAGE), whose odd NO_PAGE fails the alignment test of
- * wider accesses.
+ * wider accesses. Each paged access site `memo` keeps the last page it looked up and that
+ * page's delta in two locals of the compiled function (`mp<memo>`, `md<memo>`): while it stays
+ * on one page, it reads no table, so a chain of dependent loads (a list walk) waits on no
+ * table load. The tables only change when a translation may change, which ends the compiled
+ * call, or when a slow path fills them, after which the site looks again (see instructionSource).
  */
-function ramAccess(paged: boolean, store: boolean, align: number, ramBytes: number): { locate: string; hit: string; offset: string } {
+function ramAccess(paged: boolean, store: boolean, align: number, ramBytes: number, memo = ''): { locate: string; hit: string; offset: string } {
   if (!paged) {
     const pow2 = (ramBytes & (ramBytes - 1)) === 0;
     const hit = pow2 ? `(o & ${~(ramBytes - 1) | align}) === 0` : `o >>> 0 < ${ramBytes}${align === 0 ? '' : ` && (a & ${align}) === 0`}`;
     return { locate: 'const o = a ^ -0x80000000;', hit, offset: 'o' };
   }
-  const hit = align === 0 ? `d !== ${NO_PAGE}` : `((d | a) & ${align}) === 0`;
-  return { locate: `const d = ${store ? 'store' : 'load'}Delta[a >>> 12] ^ ${NO_PAGE};`, hit, offset: '(a + d) | 0' };
+  const m = memo;
+  const hit = align === 0 ? `md${m} !== ${NO_PAGE}` : `((md${m} | a) & ${align}) === 0`;
+  return { locate: `if ((a >>> 12) !== mp${m}) { mp${m} = a >>> 12; md${m} = ${store ? 'store' : 'load'}Delta[mp${m}] ^ ${NO_PAGE}; }`, hit, offset: `(a + md${m}) | 0` };
 }
 
 /** Source of a register read: x0 is the constant 0, others are locals of the compiled function. */
@@ -138,8 +143,11 @@ export const reg = (r: number): string => (r === 0 ? '0' : `r${r}`);
  * With a `traceId` (≥ 0: the instrumented variant, see ExecTrace) the instruction also writes
  * its trace entry `k + i`, and leaves before itself (`next` its pc) wherever it would take a
  * slow path or run a cold op: instrumented code never traps nor reaches a device.
+ *
+ * A paged load or store appends the name of its access site to `memos`: the compiled function
+ * declares the site's locals (see ramAccess).
  */
-export function instructionSource(d: BlockInstruction, i: number, paged: boolean, ramBytes: number, traceId = -1): string {
+export function instructionSource(d: BlockInstruction, i: number, paged: boolean, ramBytes: number, traceId = -1, memos: string[] = []): string {
   const dest = d.rd === 0 || d.rd === X0_SINK ? null : `r${d.rd}`;
   const a = reg(d.rs1);
   const b = reg(d.rs2);
@@ -152,12 +160,18 @@ export function instructionSource(d: BlockInstruction, i: number, paged: boolean
   const record = (value: string | null, address: string | null): string =>
     traced ? ` ti[k + ${i}] = ${traceId};${value === null ? '' : ` tv[k + ${i}] = ${value};`}${address === null ? '' : ` ta[k + ${i}] = ${address};`}` : '';
   const before = `{ next = ${d.pc}; k += ${i}; break out; }`;
+  const site = (): string => {
+    const memo = String(memos.length);
+    if (paged) memos.push(memo);
+    return memo;
+  };
   const aluOp = ALU[d.op];
   if (aluOp !== undefined) return (dest === null ? '' : `${dest} = ${aluOp(a, b, d.imm)};`) + record(dest, null);
   if (d.op === Op.AUIPC) return (dest === null ? '' : `${dest} = ${(d.pc + d.imm) | 0};`) + record(dest, null);
   const load = LOADS[d.op];
   if (load !== undefined) {
-    const ram = ramAccess(paged, false, load.align, ramBytes);
+    const memo = site();
+    const ram = ramAccess(paged, false, load.align, ramBytes, memo);
     const to = dest === null ? '' : `${dest} = `;
     if (traced) {
       return [
@@ -169,12 +183,13 @@ export function instructionSource(d: BlockInstruction, i: number, paged: boolean
     return [
       `{ const a = (${a} + ${d.imm}) | 0; ${ram.locate}`,
       `  if (${ram.hit}) ${to}${load.view}[(${ram.offset}) >> ${load.shift}];`,
-      `  else { ${sync} const v = cpu.loadSlow(a, ${load.size}); ${trapExit} ${dest === null ? '' : `${dest} = ${load.fix};`} } }`,
+      // The slow path may have filled the tables: the site looks its page up again.
+      `  else { ${sync} const v = cpu.loadSlow(a, ${load.size});${paged ? ` mp${memo} = -1;` : ''} ${trapExit} ${dest === null ? '' : `${dest} = ${load.fix};`} } }`,
     ].join('\n');
   }
   const store = STORES[d.op];
   if (store !== undefined) {
-    const ram = ramAccess(paged, true, store.align, ramBytes);
+    const ram = ramAccess(paged, true, store.align, ramBytes, site());
     return [
       `{ const a = (${a} + ${d.imm}) | 0; ${ram.locate}`,
       `  if (${ram.hit}) { const p = ${ram.offset}; ${store.view}[p >> ${store.shift}] = ${b};${record(b, 'a')}`,

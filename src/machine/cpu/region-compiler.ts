@@ -4,6 +4,7 @@ import * as alu from './alu.js';
 import { BRANCHES, instructionSource, reg, type BlockContext, type BlockFn } from './instruction-source.js';
 import { dominates, type Edge, type RegionGraph } from './region-graph.js';
 import type { ExecTrace } from './exec-trace.js';
+import { NO_PAGE } from './data-pages.js';
 
 /**
  * Generates the body of a region's function as structured JS (after Ramsey, "Beyond Relooper",
@@ -34,6 +35,7 @@ export function regionSource(g: RegionGraph, paged: boolean, ramBytes: number, t
       }
     }
   }
+  const memos: string[] = [];
   const mergeChildren = nodes.map(() => [] as number[]);
   for (let i = nodes.length - 1; i >= 0; i--) if (merge[i]) mergeChildren[idom[i]!]!.push(i);
 
@@ -53,7 +55,7 @@ export function regionSource(g: RegionGraph, paged: boolean, ramBytes: number, t
     if (loopHeader[x]) lines.push(budgetCheck(x));
     const traceId = (i: number): number => (trace === null ? -1 : trace.register(n.insns[i]!.pc, n.offset + n.insns[i]!.pc - n.insns[0]!.pc));
     const straight = BRANCHES[last.op] !== undefined || last.op === Op.JAL || last.op === Op.JALR ? n.insns.length - 1 : n.insns.length;
-    for (let i = 0; i < straight; i++) lines.push(instructionSource(n.insns[i]!, i, paged, ramBytes, traceId(i)));
+    for (let i = 0; i < straight; i++) lines.push(instructionSource(n.insns[i]!, i, paged, ramBytes, traceId(i), memos));
     const after = (last.pc + last.length) | 0;
     const dest = last.rd === 0 || last.rd === X0_SINK ? null : `r${last.rd}`;
     // The jump or branch that ends the node: its entry (the link it writes) before it runs.
@@ -91,7 +93,7 @@ export function regionSource(g: RegionGraph, paged: boolean, ramBytes: number, t
     roots.length === 1
       ? tree(roots[0]!)
       : ['D: for (;;) switch (entry) {', ...roots.map((r, entry) => `case ${entry}: {\n${loopHeader[r] ? '' : budgetCheck(r)}\n${tree(r)}\n}`), '}'].join('\n');
-  return [locals.length > 0 ? `let ${locals};` : '', 'let k = 0, next = 0;', 'out: {', body, '}', `${writeBack} cpu.pc = next; return k;`].join('\n');
+  return [locals.length > 0 ? `let ${locals};` : '', memos.length > 0 ? `let ${memos.map((m) => `mp${m} = -1, md${m} = ${NO_PAGE}`).join(', ')};` : '', 'let k = 0, next = 0;', 'out: {', body, '}', `${writeBack} cpu.pc = next; return k;`].join('\n');
 }
 
 /** Compiles a region into a function bound to a hart (see BlockFn for its contract); with a `trace`, its instrumented variant. */
