@@ -194,6 +194,8 @@ const NOT_STATE: Record<Holder, readonly string[]> = {
     'fetchPageOffset', // the same cache's RAM offset
     'stoppedAtLimit', // where code gets compiled (not what it computes): a heuristic of the run loop
     'leftByJalr', // likewise: whether the interpreter goes on at a JALR's target
+    'flaggedStore', // a store compiled code left for the run loop to finish: -1 again before run() returns
+    'flaggedInfo', // that store's size and length
   ],
   clock: [
     'nsPerInsn', // 2^shift, from the machine config

@@ -12,7 +12,7 @@ import { Pmp } from './pmp.js';
 import { Access, Tlb } from './tlb.js';
 import { DataPages } from './data-pages.js';
 import { div, divu, mulh, mulhsu, mulhu, rem, remu } from './alu.js';
-import type { BlockInstruction } from './instruction-source.js';
+import { FLAGGED_LENGTH_SHIFT, type BlockInstruction } from './instruction-source.js';
 import { BlockCache, HOST_RECHECK, LOOP_HEAT_THRESHOLD, TRACE_HEAT_THRESHOLD, type CodeReader } from './block-cache.js';
 import type { StateRecord } from '../state.js';
 import { ExecTrace, TRACE_CAPACITY } from './exec-trace.js';
@@ -92,6 +92,10 @@ export class Cpu {
   private stoppedAtLimit = false;
   /** Set by compiled code that left by a JALR: the interpreter goes on at a JALR's target (see BlockCache.compile). */
   leftByJalr = false;
+  /** RAM offset of a store compiled code made into a flagged chunk and left before counting (-1: none); see finishFlaggedStore. */
+  flaggedStore = -1;
+  /** That store's size and length (see FLAGGED_LENGTH_SHIFT). */
+  flaggedInfo = 0;
   /** Set when `run` stopped before executing an instruction at a breakpoint; the debugger clears it. */
   breakpointHit = false;
   /** Hears every trap entry while an execution tap listens (null: nobody). */
@@ -450,6 +454,7 @@ export class Cpu {
         // Only the JALR that ends this call counts (see interpret).
         this.leftByJalr = false;
         n += fns[id]!(n, budget - n, entries[id]!);
+        if (this.flaggedStore >= 0) n = this.finishFlaggedStore(base, n);
       }
       // On a page it has not fetched from, the interpreter looks up the page and may hand straight back.
       else n = this.interpret(n, budget, !bare && off === ramBytes, n > 0 || !resumedAtLimit);
@@ -490,9 +495,25 @@ export class Cpu {
     this.runBase = base;
     this.leftByJalr = false;
     // Its slow paths sync the icount as they go: it is this when it returns.
-    const done = cache.fns[id]!(0, budget, cache.entries[id]!);
+    let done = cache.fns[id]!(0, budget, cache.entries[id]!);
+    if (this.flaggedStore >= 0) done = this.finishFlaggedStore(base, done);
     this.icount = base + done;
     return done;
+  }
+
+  /**
+   * Finishes a store compiled code made into a flagged chunk (it left with pc at the store,
+   * `n` instructions done, not counting it): tells RAM at the store's icount, as the
+   * interpreter does (a watch or a halt may end the slice), then counts it and moves past it.
+   */
+  private finishFlaggedStore(base: number, n: number): number {
+    const offset = this.flaggedStore;
+    const info = this.flaggedInfo;
+    this.flaggedStore = -1;
+    this.icount = base + n;
+    this.ram.onFlaggedStore(offset, info & ((1 << FLAGGED_LENGTH_SHIFT) - 1));
+    this.pc = (this.pc + (info >>> FLAGGED_LENGTH_SHIFT)) | 0;
+    return n + 1;
   }
 
   private makeTraced(): { trace: ExecTrace; blocks: BlockCache; pagedBlocks: BlockCache } {

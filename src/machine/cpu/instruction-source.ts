@@ -8,17 +8,26 @@ import { NO_PAGE, type DataPages } from './data-pages.js';
  * at the first one of its entry number `entry` (0: the address it was compiled for; a region
  * that took in JALR targets has more, see RegionGraph.roots), leaves `cpu.pc` at the next
  * instruction (or a trap handler) and returns how many instructions it executed (a trapping
- * one counts). `done` is how many the current `Cpu.run` call executed before: the icount is
+ * one counts; a store into a flagged chunk does not yet: see `BlockContext.flaggedStore`). `done` is how many the current `Cpu.run` call executed before: the icount is
  * `cpu.runBase + done` (both int32-safe small numbers are passed, so the hot call never boxes
  * a double).
  */
 export type BlockFn = (done: number, budget: number, entry: number) => number;
+
+/** `BlockContext.flaggedInfo` holds a flagged store's size in its low bits and its length from this bit on. */
+export const FLAGGED_LENGTH_SHIFT = 3;
 
 /** What a compiled block needs from the hart: registers, RAM views and the slow paths. */
 export interface BlockContext {
   readonly x: Int32Array;
   pc: number;
   icount: number;
+  /**
+   * Set by compiled code that stored into a flagged chunk and left before counting the store
+   * (pc at it): the RAM offset, or -1 when none; `flaggedInfo` its size and length.
+   */
+  flaggedStore: number;
+  flaggedInfo: number;
   /** icount when the current `Cpu.run` call started. */
   runBase: number;
   excepted: boolean;
@@ -193,7 +202,12 @@ export function instructionSource(d: BlockInstruction, i: number, paged: boolean
     return [
       `{ const a = (${a} + ${d.imm}) | 0; ${ram.locate}`,
       `  if (${ram.hit}) { const p = ${ram.offset}; ${store.view}[p >> ${store.shift}] = ${b};${record(b, 'a')}`,
-      `    if (flags[p >> 6] !== 0) { ${sync} ram.onFlaggedStore(p, ${store.size}); ${leave} } }`,
+      // A store into a flagged chunk (dirty tracking, code, a watch) leaves before it counts,
+      // through the common exit: the run loop finishes it (Cpu.finishFlaggedStore). This path
+      // runs rarely (the first store to a page after each checkpoint), so it must contain no
+      // operation V8 keeps feedback for (a property access, a call, arithmetic): optimized
+      // before it ever ran, the function would be deoptimized the first time it does.
+      `    if (flags[p >> 6] !== 0) { flagged = p; flaggedInfo = ${store.size | (d.length << FLAGGED_LENGTH_SHIFT)}; kf = ${i}; next = ${d.pc}; break out; } }`,
       // An MMIO store may end the slice: always leave after one.
       traced ? `  else ${before} }` : `  else { ${sync} cpu.storeSlow(a, ${store.size}, ${b}); ${trapExit} ${leave} } }`,
     ].join('\n');

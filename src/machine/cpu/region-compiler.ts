@@ -93,7 +93,7 @@ export function regionSource(g: RegionGraph, paged: boolean, ramBytes: number, t
     roots.length === 1
       ? tree(roots[0]!)
       : ['D: for (;;) switch (entry) {', ...roots.map((r, entry) => `case ${entry}: {\n${loopHeader[r] ? '' : budgetCheck(r)}\n${tree(r)}\n}`), '}'].join('\n');
-  return [locals.length > 0 ? `let ${locals};` : '', memos.length > 0 ? `let ${memos.map((m) => `mp${m} = -1, md${m} = ${NO_PAGE}`).join(', ')};` : '', 'let k = 0, next = 0;', 'out: {', body, '}', `${writeBack} cpu.pc = next; return k;`].join('\n');
+  return [locals.length > 0 ? `let ${locals};` : '', memos.length > 0 ? `let ${memos.map((m) => `mp${m} = -1, md${m} = ${NO_PAGE}`).join(', ')};` : '', 'let k = 0, next = 0, flagged = -1, flaggedInfo = 0, kf = 0;', 'out: {', body, '}', `${writeBack} cpu.pc = next; cpu.flaggedStore = flagged; cpu.flaggedInfo = flaggedInfo; return k + kf;`].join('\n');
 }
 
 /** Compiles a region into a function bound to a hart (see BlockFn for its contract); with a `trace`, its instrumented variant. */

@@ -8,7 +8,7 @@ import type { Machine } from '../../../src/machine/machine.js';
 import * as A from './asm.js';
 import { BASE, HEAT_THRESHOLD, loadMore, makeMachine, openPmp } from './harness.js';
 
-const { a0, a1, t0, t1, t2, s11 } = A.Reg;
+const { a0, a1, s0, s1, t0, t1, t2, s11 } = A.Reg;
 /** Iterations of every loop. */
 const TRIPS = 80;
 
@@ -33,6 +33,16 @@ const cases: Case[] = [
     loop: [A.addi(a1, a1, 1), A.bne(a1, t2, 8), A.sw(t1, t0, 0), A.addi(a0, a0, 1), A.addi(s11, s11, -1), A.bne(s11, 0, -20), A.wfi()],
     perIteration: 5,
     slot: 12,
+    patch: A.addi(a0, a0, 100),
+    expected: (p) => (p - 1) * 1 + (TRIPS - p + 1) * 100,
+  },
+  {
+    // The store leaves compiled code before it counts; the run loop moves past it by its length.
+    name: 'after a compressed store, the next instruction runs patched in the same iteration',
+    // H: s0 = t0; s1 = t1; a1 += 1; bne a1, t2, +6; c.sw s1, 0(s0); c.nop; SLOT: a0 += 1; s11 -= 1; bne s11, x0, H; wfi
+    loop: [A.addi(s0, t0, 0), A.addi(s1, t1, 0), A.addi(a1, a1, 1), A.bne(a1, t2, 6), A.c_sw(s1, s0, 0), A.c_addi(0, 0), A.addi(a0, a0, 1), A.addi(s11, s11, -1), A.bne(s11, 0, -28), A.wfi()],
+    perIteration: 8,
+    slot: 20,
     patch: A.addi(a0, a0, 100),
     expected: (p) => (p - 1) * 1 + (TRIPS - p + 1) * 100,
   },
