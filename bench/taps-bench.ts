@@ -59,6 +59,11 @@ async function timedRun(image: ElfImage, observation: Observation, maxInsns: num
   return { icount: result.icount, seconds };
 }
 
+/** Instructions and MIPS of a timed run. */
+function sampleOf(r: { icount: number; seconds: number }): { icount: number; mips: number } {
+  return { icount: r.icount, mips: r.icount / r.seconds / 1e6 };
+}
+
 /** Runs each observation `runs` times, interleaved; prints a table; returns the medians. */
 export async function tapsBench(runs: number): Promise<TapsSummary> {
   const bare = loadImage('examples/cpu-bench/cpu-bench.elf');
@@ -76,15 +81,16 @@ export async function tapsBench(runs: number): Promise<TapsSummary> {
   for (let i = 0; i < runs; i++) {
     // Unmeasured: after the stepping and paged runs, and at the start, V8 needs a bare run to
     // settle on the bare path again (measured: the first bare run after them was 30–50% slower).
+    // The bare and paged runs compared are measured next to each other (the machine's speed
+    // drifts from minute to minute), each after an unmeasured run of its own.
+    await timedRun(bare.image, 'none', Infinity, bare.bytes);
+    samples.get('none')!.push(sampleOf(await timedRun(bare.image, 'none', Infinity, bare.bytes)));
+    await timedRun(paged.image, 'none', Infinity, paged.bytes);
+    pagedSamples.push(sampleOf(await timedRun(paged.image, 'none', Infinity, paged.bytes)));
     await timedRun(bare.image, 'none', Infinity, bare.bytes);
     for (const [observation, maxInsns] of observations) {
-      const r = await timedRun(bare.image, observation, maxInsns, bare.bytes);
-      samples.get(observation)!.push({ icount: r.icount, mips: r.icount / r.seconds / 1e6 });
+      if (observation !== 'none') samples.get(observation)!.push(sampleOf(await timedRun(bare.image, observation, maxInsns, bare.bytes)));
     }
-    // Unmeasured too: the paged run is compared with the settled bare one, so it settles as well.
-    await timedRun(paged.image, 'none', Infinity, paged.bytes);
-    const r = await timedRun(paged.image, 'none', Infinity, paged.bytes);
-    pagedSamples.push({ icount: r.icount, mips: r.icount / r.seconds / 1e6 });
     const line = observations.map(([o]) => `${o} ${samples.get(o)![i]!.mips.toFixed(1)}`).join(', ');
     process.stderr.write(`  taps ${i + 1}/${runs}: cpu-bench MIPS ${line}; cpu-bench-sv32 ${pagedSamples[i]!.mips.toFixed(1)}\n`);
   }
