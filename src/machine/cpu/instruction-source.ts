@@ -1,7 +1,7 @@
 import { type Decoded, X0_SINK } from './decode.js';
 import { Op } from './op.js';
 import type { Ram } from '../ram.js';
-import { NO_PAGE, type DataPages } from './data-pages.js';
+import { DATA_PAGE_SET_BITS, NO_PAGE, type DataPages } from './data-pages.js';
 
 /**
  * A compiled block: `run(done, budget, entry)` executes at most `budget` instructions starting
@@ -120,8 +120,8 @@ const ALU: Record<number, (a: string, b: string, i: number) => string> = {
  * the fast path applies: RAM, and aligned) and `offset` (the RAM offset) use. A bare access
  * treats `a` as physical (RAM is at 0x8000_0000; with a power-of-two RAM size one mask tests
  * range and alignment at once); a paged one adds the delta DataPages holds for a's virtual page
- * (loads and stores apart, held XOR NO_PAGE), whose odd NO_PAGE fails the alignment test of
- * wider accesses. Each paged access site `memo` keeps the last page it looked up and that
+ * (loads and stores apart; NO_PAGE when the page's set holds another page or none), whose odd
+ * NO_PAGE fails the alignment test of wider accesses. Each paged access site `memo` keeps the last page it looked up and that
  * page's delta in two locals of the compiled function (`mp<memo>`, `md<memo>`): while it stays
  * on one page, it reads no table, so a chain of dependent loads (a list walk) waits on no
  * table load. The tables only change when a translation may change, which ends the compiled
@@ -135,7 +135,13 @@ function ramAccess(paged: boolean, store: boolean, align: number, ramBytes: numb
   }
   const m = memo;
   const hit = align === 0 ? `md${m} !== ${NO_PAGE}` : `((md${m} | a) & ${align}) === 0`;
-  return { locate: `if ((a >>> 12) !== mp${m}) { mp${m} = a >>> 12; md${m} = ${store ? 'store' : 'load'}Delta[mp${m}] ^ ${NO_PAGE}; }`, hit, offset: `(a + md${m}) | 0` };
+  const table = store ? 'storePages' : 'loadPages';
+  const set = `(mp${m} & ${(1 << DATA_PAGE_SET_BITS) - 1}) << 1`;
+  return {
+    locate: `if ((a >>> 12) !== mp${m}) { mp${m} = a >>> 12; const j = ${set}; md${m} = ${table}[j] === mp${m} ? ${table}[j + 1] : ${NO_PAGE}; }`,
+    hit,
+    offset: `(a + md${m}) | 0`,
+  };
 }
 
 /** Source of a register read: x0 is the constant 0, others are locals of the compiled function. */

@@ -107,7 +107,7 @@ export function compileRegion(cpu: BlockContext, g: RegionGraph, paged: boolean,
 const { x, ram } = cpu;
 const { u8, i8, u16, i16, i32 } = ram;
 const flags = ram.chunkFlags;
-${paged ? 'const { loadDelta, storeDelta } = cpu.dataPages;' : ''}
+${paged ? 'const { load: loadPages, store: storePages } = cpu.dataPages;' : ''}
 ${trace === null ? '' : 'const { id: ti, value: tv, address: ta } = trace;'}
 const { mulh, mulhsu, mulhu, div, divu, rem, remu } = alu;
 return function ${name}(done, budget, entry) {

@@ -4,18 +4,18 @@
 // page, a second virtual address of the same code).
 import { describe, expect, it } from 'vitest';
 import { Priv } from '../../../src/machine/cpu/trap-cause.js';
+import { DATA_PAGE_SET_BITS } from '../../../src/machine/cpu/data-pages.js';
 import * as A from './asm.js';
 import { HOT_RUNS, peekWord, pokeWord } from './harness.js';
 import { pagedMachine, PHYS, Pte, RWXAD, runAt, VREGION } from './sv32.js';
 
 const { a0, a1, a3, s0, s1, s2, s3, t0, t1 } = A.Reg;
 
-/** Virtual addresses: the code, its data page, a read-only page, a second mapping of the code, a second data page. */
+/** Virtual addresses: the code, its data page, a read-only page, a second mapping of the code. */
 const CODE_VA = VREGION;
 const DATA_VA = VREGION + 0x1000;
 const READ_ONLY_VA = VREGION + 0x2000;
 const ALIAS_VA = VREGION + 0x3000;
-const OTHER_DATA_VA = VREGION + 0x4000;
 /** Iterations of the loop per run: past the heat threshold in the first run. */
 const ITERATIONS = 50;
 
@@ -110,7 +110,12 @@ describe('compiled blocks under Sv32', () => {
     expect(m.cpu.hasCompiledBlockAt(PHYS(0), true)).toBe(true);
   });
 
-  it('a load and a store whose base alternates between two pages reach each page, before and after an sfence.vma', () => {
+  // The other page in another set of the data-page tables, and in the same set (each fill then evicts the other page).
+  const otherPages = [
+    ['in another set', VREGION + 0x4000],
+    ['in the same set', DATA_VA + (1 << (12 + DATA_PAGE_SET_BITS))],
+  ] as const;
+  it.each(otherPages)('a load and a store whose base alternates between two pages (%s) reach each page, before and after an sfence.vma', (_, otherDataVa) => {
     // Compiled code remembers each access's last page and delta: switching pages must look again.
     const program: A.Insn[] = [
       A.sfence_vma(0, 0), // the remembered data pages are empty: the first compiled accesses miss
@@ -126,11 +131,11 @@ describe('compiled blocks under Sv32', () => {
     m.ram.load(PHYS(0) - 0x8000_0000, A.assemble(program));
     pt.map(CODE_VA, PHYS(0), RWXAD);
     pt.map(DATA_VA, PHYS(1), RWXAD);
-    pt.map(OTHER_DATA_VA, PHYS(6), RWXAD); // not at the first page's distance: another delta
+    pt.map(otherDataVa, PHYS(6), RWXAD); // not at the first page's distance: another delta
     for (let run = 0; run < HOT_RUNS; run++) {
       pokeWord(m, PHYS(1), run);
       pokeWord(m, PHYS(6), 1000);
-      const t = runAt(m, Priv.S, { [a1]: ITERATIONS, [s0]: DATA_VA, [s1]: DATA_VA ^ OTHER_DATA_VA }, CODE_VA);
+      const t = runAt(m, Priv.S, { [a1]: ITERATIONS, [s0]: DATA_VA, [s1]: DATA_VA ^ otherDataVa }, CODE_VA);
       expect(t.mcause, `run ${run}: no trap`).toBe(-1);
       expect(t.r.x[a0], `run ${run}: the sum`).toBe((ITERATIONS / 2) * (run + 1000));
       // The last iteration (odd) stored on the other page, the one before it on the first.
