@@ -8,7 +8,8 @@ import { DATA_PAGE_SET_BITS, NO_PAGE, type DataPages } from './data-pages.js';
  * at the first one of its entry number `entry` (0: the address it was compiled for; a region
  * that took in JALR targets has more, see RegionGraph.roots), leaves `cpu.pc` at the next
  * instruction (or a trap handler) and returns how many instructions it executed (a trapping
- * one counts; a store into a flagged chunk does not yet: see `BlockContext.flaggedStore`). `done` is how many the current `Cpu.run` call executed before: the icount is
+ * one counts; a store into a flagged chunk does not yet: see `BlockContext.flaggedStore`).
+ * `done` is how many the current `Cpu.run` call executed before: the icount is
  * `cpu.runBase + done` (both int32-safe small numbers are passed, so the hot call never boxes
  * a double).
  */
@@ -121,26 +122,26 @@ const ALU: Record<number, (a: string, b: string, i: number) => string> = {
  * treats `a` as physical (RAM is at 0x8000_0000; with a power-of-two RAM size one mask tests
  * range and alignment at once); a paged one adds the delta DataPages holds for a's virtual page
  * (loads and stores apart; NO_PAGE when the page's set holds another page or none), whose odd
- * NO_PAGE fails the alignment test of wider accesses. Each paged access site `memo` keeps the last page it looked up and that
- * page's delta in two locals of the compiled function (`mp<memo>`, `md<memo>`): while it stays
- * on one page, it reads no table, so a chain of dependent loads (a list walk) waits on no
- * table load. The tables only change when a translation may change, which ends the compiled
- * call, or when a slow path fills them, after which the site looks again (see instructionSource).
+ * NO_PAGE fails the alignment test of wider accesses. Each paged access site `memo` keeps the
+ * last page it looked up and that page's delta in two locals of the compiled function
+ * (`mp<memo>`, `md<memo>`): while it stays on one page, it reads no table, so a chain of
+ * dependent loads (a list walk) waits on no table load. The tables only change when a
+ * translation may change, which ends the compiled call, or when a slow path fills them, after
+ * which the site looks again (see instructionSource).
  */
-function ramAccess(paged: boolean, store: boolean, align: number, ramBytes: number, memo = ''): { locate: string; hit: string; offset: string } {
+function ramAccess(paged: boolean, store: boolean, align: number, ramBytes: number, memo: string): { locate: string; hit: string; offset: string } {
   if (!paged) {
     const pow2 = (ramBytes & (ramBytes - 1)) === 0;
     const hit = pow2 ? `(o & ${~(ramBytes - 1) | align}) === 0` : `o >>> 0 < ${ramBytes}${align === 0 ? '' : ` && (a & ${align}) === 0`}`;
     return { locate: 'const o = a ^ -0x80000000;', hit, offset: 'o' };
   }
-  const m = memo;
-  const hit = align === 0 ? `md${m} !== ${NO_PAGE}` : `((md${m} | a) & ${align}) === 0`;
+  const [page, delta] = [`mp${memo}`, `md${memo}`];
   const table = store ? 'storePages' : 'loadPages';
-  const set = `(mp${m} & ${(1 << DATA_PAGE_SET_BITS) - 1}) << 1`;
+  const set = `(${page} & ${(1 << DATA_PAGE_SET_BITS) - 1}) << 1`;
   return {
-    locate: `if ((a >>> 12) !== mp${m}) { mp${m} = a >>> 12; const j = ${set}; md${m} = ${table}[j] === mp${m} ? ${table}[j + 1] : ${NO_PAGE}; }`,
-    hit,
-    offset: `(a + md${m}) | 0`,
+    locate: `if ((a >>> 12) !== ${page}) { ${page} = a >>> 12; const j = ${set}; ${delta} = ${table}[j] === ${page} ? ${table}[j + 1] : ${NO_PAGE}; }`,
+    hit: align === 0 ? `${delta} !== ${NO_PAGE}` : `((${delta} | a) & ${align}) === 0`,
+    offset: `(a + ${delta}) | 0`,
   };
 }
 
