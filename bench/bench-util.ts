@@ -18,6 +18,9 @@ export function loadImage(elf: string): { bytes: Uint8Array; image: ElfImage } {
   return { bytes, image: parseElf(bytes, MemoryMap.RAM, config.ramBytes) };
 }
 
+/** Speed of a timed run, in millions of instructions per second. */
+export const mips = (s: { icount: number; seconds: number }): number => s.icount / s.seconds / 1e6;
+
 /** A log header for an in-process recording. */
 export function recordingHeader(elfPath: string): LogHeader {
   return {

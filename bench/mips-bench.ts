@@ -9,7 +9,7 @@ import { replaySession } from '../src/engine/replay-session.js';
 import { serialFamily } from '../src/engine/families/serial.js';
 import { InputQueue } from '../src/engine/input-queue.js';
 import type { ElfImage } from '../src/machine/elf-image.js';
-import { CHECKPOINT_EVERY, config, loadImage, median, recordingHeader, round } from './bench-util.js';
+import { CHECKPOINT_EVERY, config, loadImage, median, mips, recordingHeader, round } from './bench-util.js';
 
 type Mode = 'run' | 'record' | 'replay';
 
@@ -113,7 +113,6 @@ function cpuSecondsSince(start: NodeJS.CpuUsage): number {
 }
 
 /** Millions of guest instructions per second of a sample. */
-export const mips = (s: Sample): number => s.icount / s.seconds / 1e6;
 
 /**
  * Millions of guest instructions per CPU second: on a machine shared with other work, wall time

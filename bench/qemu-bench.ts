@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadImage, median, root, round } from './bench-util.js';
-import { live, mips, type Scenario } from './mips-bench.js';
+import { loadImage, median, mips, root, round } from './bench-util.js';
+import { live, type Scenario } from './mips-bench.js';
 
 const QEMU = 'qemu-system-riscv32';
 
@@ -54,13 +54,18 @@ const CLI = fileURLToPath(new URL('dist/src/cli/main.js', root));
 /** Fresh-process runs of cpu-bench (each about a second). */
 const FRESH_RUNS = 5;
 
-/** Wall seconds of one `rrvm` process with `args` (its console goes to a file). */
-function rrvmSeconds(args: string[], scratch: string): number {
+/** Wall seconds of one process `argv` run to completion (its console goes to a file: QEMU drops bytes on slow pipes). */
+function processSeconds(argv: string[], scratch: string): number {
   const start = performance.now();
-  const r = spawnSync('sh', ['-c', 'exec "$@" > "$0"', join(scratch, 'rrvm-console.txt'), process.execPath, CLI, ...args], { stdio: 'ignore', timeout: 600_000 });
+  const r = spawnSync('sh', ['-c', 'exec "$@" > "$0"', join(scratch, 'console.txt'), ...argv], { stdio: 'ignore', timeout: 600_000 });
   const seconds = (performance.now() - start) / 1000;
-  if (r.status !== 0) throw new Error(`rrvm ${args.join(' ')} failed (status ${r.status})`);
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (status ${r.status})`);
   return seconds;
+}
+
+/** Wall seconds of one `rrvm` process with `args`. */
+function rrvmSeconds(args: string[], scratch: string): number {
+  return processSeconds([process.execPath, CLI, ...args], scratch);
 }
 
 /** cpu-bench in a fresh `rrvm record` process per run against QEMU's median; prints one line. */
@@ -91,17 +96,9 @@ const WORKLOADS: { name: string; elf: string; mode: 'run' | 'record' }[] = [
   { name: 'mmio-poll', elf: 'examples/mmio-poll/mmio-poll.elf', mode: 'run' },
 ];
 
-/** Wall seconds of one QEMU run of `elf` to completion (its console goes to a file, as QEMU drops bytes on slow pipes). */
+/** Wall seconds of one QEMU run of `elf` to completion. */
 function qemuSeconds(elf: string, scratch: string): number {
-  const start = performance.now();
-  const r = spawnSync(
-    'sh',
-    ['-c', `exec ${QEMU} -M virt -bios none -nographic -icount shift=3 -kernel "$1" > "$2"`, 'qemu', fileURLToPath(new URL(elf, root)), join(scratch, 'console.txt')],
-    { stdio: 'ignore', timeout: 600_000 },
-  );
-  const seconds = (performance.now() - start) / 1000;
-  if (r.status !== 0) throw new Error(`${QEMU} failed on ${elf} (status ${r.status})`);
-  return seconds;
+  return processSeconds([QEMU, '-M', 'virt', '-bios', 'none', '-nographic', '-icount', 'shift=3', '-kernel', fileURLToPath(new URL(elf, root))], scratch);
 }
 
 /** True when QEMU is on PATH. */

@@ -11,7 +11,7 @@ import type { ElfImage } from '../src/machine/elf-image.js';
 import { ExecStreams } from '../streams/exec-streams.js';
 import { insnTrace } from '../streams/taps/insn-trace.js';
 import { profile } from '../streams/taps/profile.js';
-import { config, loadImage, median, round } from './bench-util.js';
+import { config, loadImage, median, mips, round } from './bench-util.js';
 
 /** How a run is observed. */
 type Observation = 'none' | 'idle-streams' | 'profile' | 'blocks' | 'insns' | 'insn-trace';
@@ -61,7 +61,7 @@ async function timedRun(image: ElfImage, observation: Observation, maxInsns: num
 
 /** Instructions and MIPS of a timed run. */
 function sampleOf(r: { icount: number; seconds: number }): { icount: number; mips: number } {
-  return { icount: r.icount, mips: r.icount / r.seconds / 1e6 };
+  return { icount: r.icount, mips: mips(r) };
 }
 
 /** Runs each observation `runs` times, interleaved; prints a table; returns the medians. */

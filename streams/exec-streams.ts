@@ -85,7 +85,6 @@ export interface ExecTapStreams {
   samples$(everyIcount: number): Observable<SampleBatch>;
 }
 
-
 /** A growable column of numbers. */
 class Column<T extends Float64Array | Uint32Array | Uint16Array | Uint8Array> {
   private data: T;

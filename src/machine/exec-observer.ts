@@ -4,8 +4,9 @@
  */
 export interface ExecObserver {
   /**
-   * An instruction retired (only while instructions are observed): the icount before it, its pc, its raw bits (0 when they cannot be
-   * read from RAM at that pc), the register it wrote (0: none) and its new value.
+   * An instruction retired (only while instructions are observed): the icount before it, its
+   * pc, its raw bits (0 when they cannot be read from RAM at that pc), the register it wrote
+   * (0: none) and its new value.
    */
   insn(icount: number, pc: number, bits: number, rd: number, value: number): void;
   /**

@@ -1,5 +1,5 @@
 import type { Cpu } from './cpu/cpu.js';
-import { decode16, decode32, type Decoded } from './cpu/decode.js';
+import { decodeInstruction, type Decoded } from './cpu/decode.js';
 import { Op } from './cpu/op.js';
 import { Priv } from './cpu/trap-cause.js';
 import { MemoryMap } from './memory-map.js';
@@ -22,9 +22,7 @@ export class GuestCode {
 
   /** Decodes raw instruction bits (a compressed one's 16) into `decoded`. */
   decode(bits: number): Decoded {
-    if ((bits & 3) === 3) decode32(bits, this.decoded);
-    else decode16(bits, this.decoded);
-    return this.decoded;
+    return decodeInstruction(bits, this.decoded);
   }
 
   /** The bits of the instruction at `pc` (0 when they cannot be read from RAM). */
@@ -41,11 +39,6 @@ export class GuestCode {
 
   /** The instruction at physical `address` (its 16 bits when compressed), or 0 outside RAM. */
   readAt(address: number): number {
-    const ram = this.ram;
-    const off = address - MemoryMap.RAM;
-    if (off < 0 || !ram.contains(off, 2)) return 0;
-    const low = ram.read(off, 2);
-    if ((low & 3) !== 3) return low;
-    return ram.contains(off, 4) ? ram.read(off, 4) : 0;
+    return this.ram.instructionBits(address - MemoryMap.RAM);
   }
 }

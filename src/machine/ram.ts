@@ -101,6 +101,14 @@ export class Ram {
     return offset >= 0 && offset + size <= this.bytes;
   }
 
+  /** The instruction at `offset` as fetched (its 16 bits when compressed), or 0 when it does not lie inside RAM. */
+  instructionBits(offset: number): number {
+    if (!this.contains(offset, 2)) return 0;
+    const low = this.read(offset, 2);
+    if ((low & 3) !== 3) return low;
+    return this.contains(offset, 4) ? this.read(offset, 4) : 0;
+  }
+
   /** Reads `size` bytes at any alignment, zero-extended. The caller checks bounds. */
   read(offset: number, size: number): number {
     if (size === 4 && (offset & 3) === 0) return this.i32[offset >> 2]! >>> 0;

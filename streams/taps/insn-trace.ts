@@ -13,7 +13,7 @@ export const INSN_TRACE_FILE = 'insn-trace.txt';
  * disassembly, and the register written with its new value — and one line per trap entry:
  * `        42 80000010 00a00513 addi a0, zero, 10  a0=0000000a`,
  * `       108 trap cause=0000000b tval=00000000 epc=80000040`. Formatting the text bounds it to
- * about a million instructions per second (docs/taps.md has the costs).
+ * a few million instructions per second (docs/taps.md has the costs).
  */
 export function insnTrace(session: TapSession): Subscription {
   const out = new AsciiOut(openByteFile(session.options['file'] ?? INSN_TRACE_FILE, 'insn-trace'));

@@ -265,3 +265,10 @@ function cjImm(inst: number): number {
     (((inst >>> 2) & 1) << 5);
   return sext(v, 12);
 }
+
+/** Decodes instruction bits as fetched (the low 16 of a compressed one, all 32 otherwise) into `d`; returns `d`. */
+export function decodeInstruction(bits: number, d: Decoded): Decoded {
+  if ((bits & 3) === 3) decode32(bits, d);
+  else decode16(bits & 0xffff, d);
+  return d;
+}

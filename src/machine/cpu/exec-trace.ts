@@ -1,4 +1,4 @@
-import { decode16, decode32, type Decoded } from './decode.js';
+import { decodeInstruction, type Decoded } from './decode.js';
 import { Op } from './op.js';
 import type { Ram } from '../ram.js';
 import { accessKind, accessSize } from '../data-access.js';
@@ -38,15 +38,12 @@ export class ExecTrace {
 
   /** Names the instruction at `pc`, held at RAM offset `offset` (where it was decoded), for compiled code to report; returns its id. */
   register(pc: number, offset: number): number {
-    const low = this.ram.read(offset, 2);
-    const bits = (low & 3) === 3 ? this.ram.read(offset, 4) : low;
+    const bits = this.ram.instructionBits(offset);
     const key = `${pc >>> 0}:${bits >>> 0}`;
     const known = this.known.get(key);
     if (known !== undefined) return known;
     this.known.set(key, this.pcs.length);
-    const d = this.decoded;
-    if ((bits & 3) === 3) decode32(bits, d);
-    else decode16(bits, d);
+    const d = decodeInstruction(bits, this.decoded);
     this.pcs.push(pc >>> 0);
     this.bits.push(bits >>> 0);
     this.rds.push(d.rd);

@@ -1,4 +1,4 @@
-import { decode16, decode32, type Decoded } from '../../../src/machine/cpu/decode.js';
+import { decodeInstruction } from '../../../src/machine/cpu/decode.js';
 import { Op } from '../../../src/machine/cpu/op.js';
 
 /** ABI names of x0..x31. */
@@ -41,9 +41,7 @@ const r = (i: number): string => REGISTER_NAMES[i & 31]!;
  * that decode to nothing give `unknown 0x…`.
  */
 export function disassemble(bits: number, pc: number): string {
-  const d: Decoded = { op: Op.UNDECODED, rd: 0, rs1: 0, rs2: 0, imm: 0, length: 4 };
-  if ((bits & 3) === 3) decode32(bits, d);
-  else decode16(bits & 0xffff, d);
+  const d = decodeInstruction(bits, { op: Op.UNDECODED, rd: 0, rs1: 0, rs2: 0, imm: 0, length: 4 });
   const entry = OPS[d.op];
   if (entry === undefined) return `unknown ${hex(bits)}`;
   const [name, form] = entry;
